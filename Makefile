@@ -1,0 +1,30 @@
+# Two commands on a fresh machine:
+#   make episode   set up .venv and render the example to dist/deepseek-interview.mp3
+#   make test      set up .venv with the test extras and run the tests
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
+
+.PHONY: episode test bench install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(PIP) install .
+
+install-test: $(BIN)/python
+	$(PIP) install '.[test]'
+
+episode: install
+	$(BIN)/podcast render
+
+test: install-test
+	$(BIN)/python -m pytest
+
+bench: install-test
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info dist/*.mp3 dist/*.json dist/*.vtt dist/*.srt dist/*.html

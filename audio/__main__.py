@@ -1,0 +1,5 @@
+"""`python -m audio` is the `podcast` command."""
+
+from .cli import main
+
+main()

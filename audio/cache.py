@@ -1,0 +1,130 @@
+"""The segment cache: synthesized speech, one WAV per key, written atomically.
+
+The key covers everything that changes the sound: the text after the lexicon, the
+voice settings, the engine's name and version, its sample rate, and this cache's
+format. An entry that is truncated, empty or unreadable is treated as missing and
+synthesized again; it is never stitched into an episode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import wave
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import OutputError
+from .model import Voice
+
+log = logging.getLogger(__name__)
+
+FORMAT = 2
+"""Bump when the stored audio changes meaning; older entries are then never read."""
+
+
+def default_cache_dir() -> Path:
+    """`$PODCAST_CACHE_DIR`, else the user's cache folder."""
+    env = os.environ.get("PODCAST_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("podcast", appauthor=False))
+
+
+def cache_key(text: str, voice: Voice, engine: str, version: str, sample_rate: int) -> str:
+    """The key of one segment's audio."""
+    material = {
+        "format": FORMAT,
+        "text": text,
+        "voice": asdict(voice),
+        "engine": engine,
+        "version": version,
+        "rate": sample_rate,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """What `podcast cache` reports."""
+
+    path: Path
+    entries: int
+    bytes: int
+
+
+class SegmentCache:
+    """WAV files under `root/ab/abcdef….wav`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        """Where the entry for `key` lives."""
+        return self.root / key[:2] / f"{key}.wav"
+
+    def read(self, key: str, sample_rate: int) -> bytes | None:
+        """The PCM of a complete, valid entry, else None."""
+        path = self.path(key)
+        try:
+            with wave.open(str(path), "rb") as wav:
+                if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, sample_rate):
+                    return None
+                frames = wav.getnframes()
+                pcm = wav.readframes(frames)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except (wave.Error, EOFError, OSError) as exc:
+            log.warning("cache entry %s is damaged (%s); synthesizing it again", path, exc)
+            return None
+        if frames == 0 or len(pcm) != frames * 2:
+            log.warning("cache entry %s is truncated; synthesizing it again", path)
+            return None
+        return pcm
+
+    def has(self, key: str, sample_rate: int) -> bool:
+        """True if a complete entry exists."""
+        return self.read(key, sample_rate) is not None
+
+    def write(self, key: str, pcm: bytes, sample_rate: int) -> None:
+        """Store an entry atomically: a temporary file beside it, then a rename."""
+        target = self.path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".wav")
+            try:
+                with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as wav:
+                    wav.setnchannels(1)
+                    wav.setsampwidth(2)
+                    wav.setframerate(sample_rate)
+                    wav.writeframes(pcm)
+                    raw.flush()
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
+
+    def stats(self) -> CacheStats:
+        """Entry count and size on disk."""
+        entries = size = 0
+        if self.root.is_dir():
+            for path in self.root.glob("*/*.wav"):
+                entries += 1
+                size += path.stat().st_size
+        return CacheStats(self.root, entries, size)
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many there were."""
+        count = self.stats().entries
+        for sub in self.root.glob("??"):
+            if sub.is_dir():
+                shutil.rmtree(sub, ignore_errors=True)
+        return count

@@ -1,0 +1,270 @@
+"""Casts and lexicons: which voice speaks for whom, and how words are said.
+
+A cast is TOML. `voices/default.toml` applies to every episode; `voices/<script>.toml`
+(or `--cast FILE`) is merged over it, table by table::
+
+    [show]
+    name = "Interviews, read aloud"   # the album tag
+    language = "eng"
+
+    [pauses]            # milliseconds
+    paragraph = 450
+    speaker = 700
+    chapter = 1600
+    title = 1200
+
+    [voices.interviewer]
+    voice = "en-US"
+    variant = "f2"
+    rate = 165
+    pitch = 60
+    volume = 1.0
+
+    [[pool]]            # voices for guests the cast does not name, in order
+    voice = "en-GB-x-rp"
+    variant = "m3"
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import fields
+from importlib import resources
+from pathlib import Path
+
+from .errors import CastError
+from .model import INTERVIEWER, NARRATOR, Cast, Episode, Pauses, Show, Voice
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CAST = "default.toml"
+LEXICON = "lexicon.toml"
+_VOICE_KEYS = {"voice", "variant", "rate", "pitch", "volume"}
+_TOP_KEYS = {"show", "pauses", "voices", "pool", "overrides"}
+
+
+def project_root(script: Path | None = None) -> Path:
+    """The project a script belongs to: the nearest folder above it with a `voices/` folder, else cwd."""
+    if script is not None:
+        for folder in Path(script).resolve().parents:
+            if (folder / "voices").is_dir():
+                return folder
+    return Path.cwd()
+
+
+def builtin_file(name: str) -> Path:
+    """A cast or lexicon file shipped inside the package (a copy of `voices/`)."""
+    return Path(str(resources.files("audio") / "defaults" / name))
+
+
+def voices_folder(script: Path | None = None) -> Path:
+    """The `voices/` folder for a script's project."""
+    return project_root(script) / "voices"
+
+
+def default_cast_path(script: Path | None = None) -> Path:
+    """`voices/default.toml` of the project, else the built-in one."""
+    local = voices_folder(script) / DEFAULT_CAST
+    return local if local.is_file() else builtin_file(DEFAULT_CAST)
+
+
+def episode_cast_path(script: Path) -> Path:
+    """`voices/<script name>.toml`, whether or not it exists."""
+    return voices_folder(script) / f"{Path(script).stem}.toml"
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise CastError("no such cast file", path) from None
+    except IsADirectoryError:
+        raise CastError("is a directory, not a cast file", path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CastError(f"is not valid TOML: {exc}", path) from None
+    except UnicodeDecodeError:
+        raise CastError("is not UTF-8 text", path) from None
+    except OSError as exc:
+        raise CastError(f"cannot be read ({exc.strerror})", path) from None
+
+
+def _merge(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_cast(script: Path | None = None, cast_file: Path | None = None) -> Cast:
+    """The cast for a script: the default cast with the episode's cast (or `cast_file`) over it."""
+    sources = [default_cast_path(script)]
+    if cast_file is not None:
+        sources.append(Path(cast_file))
+    elif script is not None and episode_cast_path(script).is_file():
+        sources.append(episode_cast_path(script))
+    data: dict = {}
+    for path in sources:
+        raw = _read_toml(path)
+        _check_keys(raw, path)
+        voices = dict(data.get("voices", {}))
+        for speaker, spec in raw.get("voices", {}).items():
+            # Naming a new voice replaces the speaker's whole voice; otherwise change only what is given.
+            voices[speaker] = dict(spec) if "voice" in spec else {**voices.get(speaker, {}), **spec}
+        data = _merge(data, raw)
+        data["voices"] = voices
+    return _build_cast(data, sources)
+
+
+def _check_keys(raw: dict, path: Path) -> None:
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise CastError(f"unknown table or key {sorted(unknown)[0]!r}; known: {', '.join(sorted(_TOP_KEYS))}", path)
+    for section, model in (("show", Show), ("pauses", Pauses)):
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            raise CastError(f"[{section}] must be a table", path)
+        known = {f.name for f in fields(model)}
+        for key in set(table) - known:
+            raise CastError(f"unknown key {key!r} in [{section}]; known: {', '.join(sorted(known))}", path)
+    voices = raw.get("voices", {})
+    if not isinstance(voices, dict):
+        raise CastError("[voices] must be a table of speaker = { voice = … }", path)
+    for speaker, spec in voices.items():
+        _check_voice_table(spec, f"[voices.{speaker}]", path)
+    pool = raw.get("pool", [])
+    if not isinstance(pool, list):
+        raise CastError("pool must be an array of tables ([[pool]])", path)
+    for n, spec in enumerate(pool, start=1):
+        _check_voice_table(spec, f"[[pool]] number {n}", path)
+
+
+def _check_voice_table(spec: object, where: str, path: Path) -> None:
+    if not isinstance(spec, dict):
+        raise CastError(f"{where} must be a table with voice, variant, rate, pitch, volume", path)
+    for key in set(spec) - _VOICE_KEYS:
+        raise CastError(f"unknown key {key!r} in {where}; known: {', '.join(sorted(_VOICE_KEYS))}", path)
+    if "voice" in spec and (not isinstance(spec["voice"], str) or not spec["voice"].strip()):
+        raise CastError(f"{where}: voice must be a voice name such as \"en-US\"", path)
+    for key, kind in (("rate", int), ("pitch", int), ("volume", (int, float)), ("variant", str)):
+        if key in spec and (not isinstance(spec[key], kind) or isinstance(spec[key], bool)):
+            raise CastError(f"{where}: {key} must be a {'number' if key != 'variant' else 'string'}", path)
+
+
+def _voice(spec: dict, base: Voice | None = None) -> Voice:
+    base = base or Voice("en")
+    name = spec.get("voice", base.name)
+    variant = spec.get("variant", "")
+    if "+" in name and "variant" not in spec:
+        name, variant = name.split("+", 1)
+    return Voice(
+        name=name,
+        variant=variant,
+        rate=int(spec.get("rate", base.rate)),
+        pitch=int(spec.get("pitch", base.pitch)),
+        volume=float(spec.get("volume", base.volume)),
+    )
+
+
+def _build_cast(data: dict, sources: list[Path]) -> Cast:
+    voices = {speaker: _voice(spec) for speaker, spec in data.get("voices", {}).items()}
+    pool = tuple(_voice(spec) for spec in data.get("pool", []))
+    return Cast(
+        voices=voices,
+        pool=pool,
+        pauses=Pauses(**data.get("pauses", {})),
+        show=Show(**data.get("show", {})),
+        sources=tuple(sources),
+    )
+
+
+def assign_voices(episode: Episode, cast: Cast) -> dict[str, Voice]:
+    """A voice for every speaker of the episode.
+
+    Named speakers get their cast voice; the narrator falls back to the interviewer's;
+    other guests get pool voices in order of first appearance, skipping voices already
+    taken, and a higher pitch each time round if the pool runs out.
+    """
+    chosen: dict[str, Voice] = {}
+    taken = set(cast.voices.values())
+    free = [v for v in cast.pool if v not in taken] or list(cast.pool) or [Voice("en")]
+    handed = 0
+    for speaker in episode.speakers:
+        tag = speaker.tag
+        if tag in cast.voices:
+            chosen[tag] = cast.voices[tag]
+        elif tag == NARRATOR and INTERVIEWER in cast.voices:
+            chosen[tag] = cast.voices[INTERVIEWER]
+        else:
+            voice = free[handed % len(free)]
+            rounds = handed // len(free)
+            if rounds:
+                voice = Voice(voice.name, voice.variant, voice.rate, min(99, voice.pitch + 12 * rounds), voice.volume)
+            chosen[tag] = voice
+            handed += 1
+            if tag not in (NARRATOR, INTERVIEWER):
+                log.info("speaker %s is not in the cast; voiced with %s from the pool", tag, voice.label)
+    return chosen
+
+
+class Lexicon:
+    """Whole-word respellings applied to the text before synthesis.
+
+    Keys with a capital letter match case-sensitively (`AI`, `Xu`); all-lowercase keys
+    match in any case. All entries are applied in one pass, longest first, so a
+    respelling is never respelled again.
+    """
+
+    def __init__(self, entries: dict[str, str], source: Path | None = None):
+        self.entries = dict(entries)
+        self.source = source
+        keys = sorted(self.entries, key=len, reverse=True)
+        if keys:
+            sensitive = [re.escape(k) for k in keys if k != k.lower()]
+            insensitive = [re.escape(k) for k in keys if k == k.lower()]
+            parts = []
+            if sensitive:
+                parts.append("(?:" + "|".join(sensitive) + ")")
+            if insensitive:
+                parts.append("(?i:" + "|".join(insensitive) + ")")
+            self._pattern: re.Pattern | None = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+        else:
+            self._pattern = None
+        self._lower = {k.lower(): v for k, v in self.entries.items() if k == k.lower()}
+
+    def apply(self, text: str) -> str:
+        """The text as the engine should read it."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self.entries.get(m.group(0)) or self._lower[m.group(0).lower()], text)
+
+
+def lexicon_path(script: Path | None = None) -> Path:
+    """`voices/lexicon.toml` of the project, else the built-in one."""
+    local = voices_folder(script) / LEXICON
+    return local if local.is_file() else builtin_file(LEXICON)
+
+
+def load_lexicon(script: Path | None = None, path: Path | None = None) -> Lexicon:
+    """Read a lexicon: a `[words]` table of word = "respelling"."""
+    path = Path(path) if path else lexicon_path(script)
+    raw = _read_toml(path)
+    unknown = set(raw) - {"words"}
+    if unknown:
+        raise CastError(f"unknown table {sorted(unknown)[0]!r}; a lexicon has only [words]", path)
+    words = raw.get("words", {})
+    if not isinstance(words, dict):
+        raise CastError("[words] must be a table of word = \"respelling\"", path)
+    for word, spoken in words.items():
+        if not isinstance(spoken, str):
+            raise CastError(f"entry {word!r} must be a string respelling", path)
+        if not word.strip() or not spoken.strip():
+            raise CastError(f"entry {word!r} is empty; give it a respelling or remove it", path)
+        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", spoken):
+            raise CastError(f"entry {word!r} is recursive: its respelling {spoken!r} contains the word itself", path)
+    return Lexicon(words, path)

@@ -1,0 +1,238 @@
+"""The `podcast` command: typer options in, one library call, a summary out.
+
+Errors from the library (`PodcastError`) become one `error: …` line on stderr and the
+exit code of their kind; tracebacks only with `--debug`. Heavy modules are imported
+inside the commands, so that `podcast --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import ExitCode, PodcastError
+
+app = typer.Typer(
+    help="Render interview scripts as chaptered, tagged podcast episodes, offline.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state = {"debug": False}
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(int(code))
+
+
+def _run(action):
+    """Run a library call, mapping its errors to one line and an exit code."""
+    try:
+        return action()
+    except PodcastError as exc:
+        if _state["debug"]:
+            raise
+        _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        if _state["debug"]:
+            raise
+        _fail("interrupted; previous outputs and the cache are unchanged", ExitCode.INTERRUPTED)
+
+
+class _Progress:
+    """A render reporter drawing rich progress bars on stderr."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.console = _stderr()
+        self.bars = None
+
+    def __enter__(self):
+        if not self.quiet:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bars = Progress(
+                TextColumn("{task.description:<13}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=self.console, transient=False,
+            )  # fmt: skip
+            self.bars.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bars:
+            self.bars.stop()
+
+    def stage(self, label: str, total: int):
+        if not self.bars or total == 0:
+            return lambda n: None
+        task = self.bars.add_task(label, total=total)
+        return lambda n: self.bars.advance(task, n)
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            self.console.print(message)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .doctor import describe_tools
+
+        print(f"podcast {__version__}")
+        for line in describe_tools():
+            print(line)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show versions and exit.")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().handlers[0].setFormatter(_LowerFormatter())
+
+
+class _LowerFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+ScriptArg = Annotated[Optional[Path], typer.Argument(help="Script file. Default: scripts/deepseek-interview.txt.")]
+CacheOpt = Annotated[
+    Optional[Path], typer.Option("--cache-dir", help="Segment cache folder. Default: $PODCAST_CACHE_DIR or the user's cache.")
+]
+
+
+@app.command()
+def render(
+    script: ScriptArg = None,
+    cast: Annotated[Optional[Path], typer.Option("--cast", help="Cast file, merged over voices/default.toml.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output MP3. Default: dist/<script name>.mp3.")] = None,
+    cache_dir: CacheOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Synthesize every segment again and rewrite the episode.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
+    workers: Annotated[Optional[int], typer.Option("--workers", help="Synthesis processes. Default: one per core.")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="Speech engine: espeak, or tone for tests.")] = "espeak",
+) -> None:
+    """Render a script to dist/<name>.mp3 with chapters, tags, transcript and chapter file."""
+    from .render import render as run_render
+
+    with _Progress(quiet) as progress:
+        result = _run(
+            lambda: run_render(
+                script, out, cast, cache_dir, force=force, engine_name=engine, workers=workers, reporter=progress
+            )
+        )
+    if not quiet and not result.up_to_date:
+        _stderr().print(f"synthesized {result.synthesized} segments, {result.cached} from the cache")
+    if not quiet:
+        print(result.output)
+
+
+@app.command()
+def split(
+    script: ScriptArg = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the split as JSON.")] = False,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, json, or script (an explicit script you can edit and render).")
+    ] = "table",
+) -> None:
+    """Show who says what: segments by chapter and speaker, and the lines not voiced."""
+    from .render import default_script
+    from .report import episode_json, episode_table
+    from .script import load_episode
+
+    fmt = "json" if as_json else fmt
+    if fmt not in ("table", "json", "script"):
+        _fail(f"unknown --format {fmt!r}; use table, json or script", ExitCode.USAGE)
+    episode = _run(lambda: load_episode(script or default_script()))
+    if fmt == "json":
+        print(json.dumps(episode_json(episode), ensure_ascii=False, indent=2))
+    elif fmt == "script":
+        from .explicit import format_explicit
+
+        sys.stdout.write(format_explicit(episode))
+    else:
+        from rich.console import Console
+
+        Console(highlight=False).print(*episode_table(episode))
+
+
+@app.command()
+def voices(
+    script: ScriptArg = None,
+    preview: Annotated[
+        Optional[str], typer.Option("--preview", help="Render a short sample of this speaker to dist/.")
+    ] = None,
+    cast: Annotated[Optional[Path], typer.Option("--cast", help="Cast file, merged over voices/default.toml.")] = None,
+    language: Annotated[str, typer.Option("--language", help="Only voices whose language starts with this.")] = "en",
+) -> None:
+    """List the engine's voices and variants, and the cast of a script."""
+    from .voices import cast_rows, list_voices, render_preview
+
+    if preview:
+        path = _run(lambda: render_preview(script, preview, cast))
+        print(path)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    engine_voices, variants, casting = _run(lambda: (*list_voices(language), cast_rows(script, cast)))
+    table = Table("voice", "name", "language", title=f"Voices ({language or 'all'})")
+    for v in engine_voices:
+        table.add_row(v.id.rsplit("/", 1)[-1], v.name, v.language)
+    console = Console(highlight=False)
+    console.print(table)
+    console.print("Variants: " + " ".join(variants))
+    cast_table = Table("speaker", "voice", "variant", "rate", "pitch", "volume", title="Cast")
+    for row in casting:
+        cast_table.add_row(*row)
+    console.print(cast_table)
+
+
+@app.command()
+def cache(
+    cache_dir: CacheOpt = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Delete every cached segment.")] = False,
+) -> None:
+    """Show the segment cache's size and entry count, or clear it."""
+    from .cache import SegmentCache, default_cache_dir
+
+    store = SegmentCache(cache_dir or default_cache_dir())
+    if clear:
+        print(f"removed {store.clear()} entries from {store.root}")
+        return
+    stats = store.stats()
+    print(f"{stats.path}: {stats.entries} entries, {stats.bytes / 1e6:.1f} MB")
+
+
+@app.command()
+def doctor() -> None:
+    """Say which speech engine, ffmpeg and cache are in use."""
+    from .doctor import describe_tools
+
+    lines = _run(describe_tools)
+    for line in lines:
+        print(line)
+
+
+def main() -> None:
+    """Entry point of the `podcast` console script."""
+    app()

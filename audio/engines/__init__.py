@@ -1,0 +1,83 @@
+"""Speech engines behind one small interface.
+
+An engine turns text and a `Voice` into 16-bit mono PCM. Stages only talk to
+`SpeechEngine`; each engine's quirks stay in its own module.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..errors import EngineError
+from ..model import Voice
+
+ENGINES = {
+    "espeak": "audio.engines.espeak:EspeakEngine",
+    "tone": "audio.engines.tone:ToneEngine",
+}
+"""Engine name → `module:class`. A new offline engine is one more entry."""
+
+DEFAULT_ENGINE = "espeak"
+
+
+@dataclass(frozen=True)
+class EngineVoice:
+    """A voice the engine offers."""
+
+    id: str
+    """Full identifier (`gmw/en-gb-x-rp`)."""
+    name: str
+    """Display name (`English (Received Pronunciation)`)."""
+    language: str
+    """Language code (`en-gb-x-rp`)."""
+
+
+class SpeechEngine(Protocol):
+    """What every engine offers."""
+
+    name: str
+    """Short engine name, part of every cache key."""
+    sample_rate: int
+    """Samples per second of the PCM it returns."""
+
+    def version(self) -> str:
+        """Engine version, part of every cache key."""
+
+    def describe(self) -> str:
+        """One line: which engine and library is in use, for `podcast doctor`."""
+
+    def voices(self) -> list[EngineVoice]:
+        """The voices available."""
+
+    def variants(self) -> list[str]:
+        """Voice variants (`m3`, `f2`, …) that can be added to any voice."""
+
+    def check_voice(self, voice: Voice) -> None:
+        """Raise `ValueError` with a readable reason if `voice` would not take effect."""
+
+    def synthesize(self, text: str, voice: Voice) -> bytes:
+        """Speak `text` with `voice`: signed 16-bit little-endian mono PCM at `sample_rate`."""
+
+
+def create_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
+    """The engine called `name`; raises `EngineError` if it is unknown or cannot start."""
+    try:
+        target = ENGINES[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, ENGINES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise EngineError(f"unknown speech engine {name!r}{hint}; known: {', '.join(ENGINES)}") from None
+    module, cls = target.split(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+def closest(name: str, choices: list[str], n: int = 3) -> str:
+    """A hint listing the choices closest to `name`."""
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
+    if not close:
+        return ""
+    return " (closest: " + ", ".join(lowered[c] for c in close) + ")"

@@ -1,0 +1,226 @@
+"""pyttsx3 over libespeak-ng: the default engine, and the home of pyttsx3's quirks.
+
+The traps of pyttsx3 2.99's espeak driver, and what this adapter does about each:
+
+- `runAndWait()` may return before the WAV file exists (espeak-ng built with its async
+  thread): we wait for the `finished-utterance` event and check the file.
+- it prints `Audio saved to …` on stdout: we swallow stdout while it speaks.
+- it grows a bytes object chunk by chunk, quadratic in the text's length: we speak
+  sentence-sized pieces.
+- a process forked after it started hangs in synthesis: `synth.py` uses `spawn`
+  workers, each with its own engine.
+- `SetVoiceByName` falls back to the default voice for an unknown name, and ignores an
+  unknown variant, without an error: `check_voice` matches names the way espeak-ng does,
+  checks the variant file, and hears whether the voice really changes the sound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import io
+import logging
+import os
+import re
+import tempfile
+import threading
+import wave
+from pathlib import Path
+
+from ..errors import EngineError
+from ..model import Voice
+from . import EngineVoice, closest
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 22050
+MAX_PIECE_CHARS = 300
+"""Longest piece of text handed to espeak-ng in one utterance."""
+UTTERANCE_TIMEOUT = 120.0
+RATE_RANGE = (80, 450)
+PITCH_RANGE = (0, 99)
+VOLUME_RANGE = (0.0, 2.0)
+_PROBE_TEXT = "Testing the voice, one two three."
+DEFAULT_VOICE = "gmw/en"
+"""What espeak-ng falls back to for a name it does not know."""
+
+
+def locate_library() -> tuple[str, str | None, str]:
+    """(library, data folder or None for the library's own, origin) of libespeak-ng.
+
+    `$PODCAST_ESPEAK_LIBRARY` may name a library file, or `bundled` to skip the system's.
+    Otherwise the system's libespeak-ng wins, then the one espeakng-loader ships.
+    """
+    wanted = os.environ.get("PODCAST_ESPEAK_LIBRARY", "")
+    if wanted and wanted != "bundled":
+        return wanted, os.environ.get("ESPEAK_DATA_PATH"), f"from $PODCAST_ESPEAK_LIBRARY ({wanted})"
+    if not wanted:
+        found = ctypes.util.find_library("espeak-ng")
+        if found:
+            return found, None, f"system ({found})"
+    try:
+        import espeakng_loader
+    except ImportError:
+        raise EngineError(
+            "libespeak-ng is not installed; install espeak-ng (apt install espeak-ng) "
+            "or reinstall this tool so that espeakng-loader comes with it"
+        ) from None
+    return (
+        espeakng_loader.get_library_path(),
+        espeakng_loader.get_data_path(),
+        f"bundled by espeakng-loader ({espeakng_loader.get_library_path()})",
+    )
+
+
+def sentence_pieces(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
+    """Split text into sentence-sized pieces of at most about `limit` characters."""
+    sentences = re.split(r"(?<=[.!?…;:])[\"'”’)\]]*\s+", text.strip())
+    pieces: list[str] = []
+    for sentence in sentences:
+        while len(sentence) > limit:  # a run-on sentence: cut at a comma, else a space
+            cut = max(sentence.rfind(", ", 0, limit), sentence.rfind(" ", 0, limit))
+            cut = cut + 1 if cut > limit // 3 else limit
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if pieces and len(pieces[-1]) + len(sentence) < limit // 2:
+            pieces[-1] += " " + sentence
+        elif sentence:
+            pieces.append(sentence)
+    return [p for p in pieces if p.strip()]
+
+
+class EspeakEngine:
+    """Speech from libespeak-ng, driven through pyttsx3."""
+
+    name = "espeak"
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self) -> None:
+        library, data, self._origin = locate_library()
+        try:
+            self._lib = ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
+        except OSError as exc:
+            raise EngineError(f"cannot load libespeak-ng from {library}: {exc}") from None
+        if data:
+            os.environ["ESPEAK_DATA_PATH"] = data
+        try:
+            import pyttsx3
+            from pyttsx3.drivers import _espeak
+        except Exception as exc:  # pyttsx3 raises RuntimeError when it finds no library
+            raise EngineError(f"pyttsx3 cannot use libespeak-ng: {exc}") from None
+        self._espeak = _espeak
+        with contextlib.redirect_stdout(io.StringIO()):
+            self._tts = pyttsx3.init("espeak")
+        self._finished = threading.Event()
+        self._tts.connect("finished-utterance", lambda name, completed: self._finished.set())
+        self._tmp = Path(tempfile.mkdtemp(prefix="podcast-espeak-"))
+        self._voices: list[EngineVoice] | None = None
+        self._checked: dict[Voice, str] = {}
+        self._applied: Voice | None = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            for f in self._tmp.iterdir():
+                f.unlink()
+            self._tmp.rmdir()
+
+    # -- facts -----------------------------------------------------------------------
+    def version(self) -> str:
+        """libespeak-ng's version."""
+        return (self._espeak.Info() or b"?").decode()
+
+    def data_path(self) -> Path:
+        """The espeak-ng-data folder the library uses."""
+        path = ctypes.c_char_p()
+        self._lib.espeak_Info.restype = ctypes.c_char_p
+        self._lib.espeak_Info(ctypes.byref(path))
+        return Path((path.value or b"").decode())
+
+    def describe(self) -> str:
+        """Which libespeak-ng is in use."""
+        return f"pyttsx3 + libespeak-ng {self.version()}, {self._origin}, data {self.data_path()}"
+
+    def voices(self) -> list[EngineVoice]:
+        """espeak-ng's voices."""
+        if self._voices is None:
+            self._voices = [
+                EngineVoice(v.id, v.name, (v.languages or [""])[0]) for v in self._tts.getProperty("voices")
+            ]
+        return self._voices
+
+    def variants(self) -> list[str]:
+        """The variant files in espeak-ng-data/voices/!v."""
+        folder = self.data_path() / "voices" / "!v"
+        return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+    # -- checking --------------------------------------------------------------------
+    def resolve(self, name: str) -> EngineVoice | None:
+        """The voice espeak-ng picks for `name`: full id, last path part or display name."""
+        key = name.lower()
+        for v in self.voices():
+            if key in (v.id.lower(), v.id.rsplit("/", 1)[-1].lower(), v.name.lower()):
+                return v
+        return None
+
+    def check_voice(self, voice: Voice) -> None:
+        """Raise ValueError unless `voice` takes effect exactly as written."""
+        if voice in self._checked:
+            return
+        resolved = self.resolve(voice.name)
+        if resolved is None:
+            ids = [v.id.rsplit("/", 1)[-1] for v in self.voices()]
+            raise ValueError(f"unknown voice {voice.name!r}{closest(voice.name, ids)}")
+        variants = self.variants()
+        if voice.variant and voice.variant not in variants:
+            raise ValueError(f"unknown variant {voice.variant!r}{closest(voice.variant, variants)}")
+        for what, value, (low, high) in (
+            ("rate", voice.rate, RATE_RANGE),
+            ("pitch", voice.pitch, PITCH_RANGE),
+            ("volume", voice.volume, VOLUME_RANGE),
+        ):
+            if not low <= value <= high:
+                raise ValueError(f"{what} {value} is out of range ({low}–{high})")
+        # Hear it: the voice must sound unlike the default, the variant unlike no variant.
+        plain = Voice(voice.name, "", voice.rate, voice.pitch, voice.volume)
+        if voice.variant and self.synthesize(_PROBE_TEXT, voice) == self.synthesize(_PROBE_TEXT, plain):
+            raise ValueError(f"variant {voice.variant!r} does not change the sound of {voice.name!r}")
+        fallback = Voice(DEFAULT_VOICE, "", voice.rate, voice.pitch, voice.volume)
+        if resolved.id != DEFAULT_VOICE and self.synthesize(_PROBE_TEXT, plain) == self.synthesize(
+            _PROBE_TEXT, fallback
+        ):
+            raise ValueError(f"voice {voice.name!r} sounds like espeak-ng's default voice; it does not take effect")
+        self._checked[voice] = resolved.id
+
+    # -- speaking --------------------------------------------------------------------
+    def synthesize(self, text: str, voice: Voice) -> bytes:
+        """Speak `text`, sentence by sentence, and return its PCM."""
+        self._apply(voice)
+        return b"".join(self._utter(piece) for piece in sentence_pieces(text))
+
+    def _apply(self, voice: Voice) -> None:
+        if voice == self._applied:
+            return
+        self._tts.setProperty("voice", voice.label)
+        self._tts.setProperty("rate", int(voice.rate))
+        self._tts.setProperty("volume", float(voice.volume))
+        self._tts.setProperty("pitch", int(voice.pitch))
+        self._applied = voice
+
+    def _utter(self, piece: str) -> bytes:
+        target = self._tmp / "utterance.wav"
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        self._finished.clear()
+        self._tts.save_to_file(piece, str(target))
+        with contextlib.redirect_stdout(io.StringIO()):
+            self._tts.runAndWait()
+            if not self._finished.wait(UTTERANCE_TIMEOUT):
+                raise EngineError(f"espeak-ng did not finish speaking {piece[:40]!r}")
+        try:
+            with wave.open(str(target), "rb") as wav:
+                if (wav.getnchannels(), wav.getsampwidth()) != (1, 2):
+                    raise EngineError("espeak-ng wrote an unexpected WAV format")
+                return wav.readframes(wav.getnframes())
+        except (FileNotFoundError, wave.Error, EOFError) as exc:
+            raise EngineError(f"espeak-ng wrote no usable audio for {piece[:40]!r} ({exc})") from None

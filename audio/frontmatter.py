@@ -1,0 +1,134 @@
+"""Recognising the lines around an interview that are not speech: dates, labels, page chrome."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+MONTHS = {
+    "january": 1, "jan": 1, "januar": 1, "jänner": 1, "janvier": 1,
+    "february": 2, "feb": 2, "februar": 2, "feber": 2,
+    "march": 3, "mar": 3, "märz": 3, "maerz": 3, "mrz": 3,
+    "april": 4, "apr": 4,
+    "may": 5, "mai": 5,
+    "june": 6, "jun": 6, "juni": 6,
+    "july": 7, "jul": 7, "juli": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "october": 10, "oct": 10, "oktober": 10, "okt": 10,
+    "november": 11, "nov": 11,
+    "december": 12, "dec": 12, "dezember": 12, "dez": 12,
+}  # fmt: skip
+
+_MONTH = r"(?P<month>[A-Za-zÄäÖöÜü]{3,9})\.?"
+_DATE_FORMS = (
+    re.compile(r"(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})"),
+    re.compile(r"(?P<day>\d{1,2})\.\s?(?P<mon>\d{1,2})\.\s?(?P<year>\d{4})"),
+    re.compile(r"(?P<mon>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"),
+    re.compile(r"(?P<day>\d{1,2})\.?\s+" + _MONTH + r",?\s+(?P<year>\d{4})"),
+    re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"),
+)
+_TIME = r"(?:,?\s*(?:um\s+|at\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*(?:Uhr|[ap]\.?m\.?|h)?(?:\s*[A-Z]{2,4})?)?"
+
+_RELEASE_WORDS = (
+    r"Erscheinungsdatum|Veröffentlicht(?:\s+am)?|Publiziert(?:\s+am)?|Datum|Published(?:\s+on)?|"
+    r"Publication\s+date|Date(?:\s+published)?|Posted(?:\s+on)?|Released?(?:\s+on)?|Aired(?:\s+on)?"
+)
+_UPDATE_WORDS = (
+    r"Letzte\s+Aktualisierung|Zuletzt\s+aktualisiert(?:\s+am)?|Aktualisiert(?:\s+am)?|Stand|"
+    r"Last\s+updated(?:\s+on)?|Updated(?:\s+on)?|Last\s+modified|Modified"
+)
+_LABELLED_DATE = re.compile(
+    rf"^(?:(?P<release>{_RELEASE_WORDS})|(?P<update>{_UPDATE_WORDS}))\s*:?\s*(?P<rest>.+)$", re.I
+)
+
+CATEGORY_LABELS = frozenset(
+    s.casefold()
+    for s in (
+        "Interview", "Interviews", "Das Interview", "Im Interview", "Gespräch", "Im Gespräch",
+        "Q&A", "Q & A", "Podcast", "Feature", "News", "Nachrichten", "Meldung", "Pressemitteilung",
+        "Press release", "Transcript", "Transkript", "Opinion", "Meinung", "Conversation",
+        "Dialogue", "Dialog", "Article", "Artikel", "Blog", "Story", "Interview transcript",
+    )
+)  # fmt: skip
+
+CHROME_LINES = frozenset(
+    s.casefold()
+    for s in (
+        "Teilen", "Kopiert!", "Kopiert", "Share", "Shared", "Copied!", "Copied", "Copy link",
+        "Link kopieren", "Link copied", "Link kopiert", "Drucken", "Print", "E-Mail", "Email",
+        "Mail", "Facebook", "Twitter", "X", "LinkedIn", "WhatsApp", "Xing", "Mastodon", "Bluesky",
+        "Threads", "Reddit", "Tweet", "Zurück", "Back", "Nach oben", "Back to top", "Top",
+        "Mehr zum Thema", "Related articles", "Related", "Weiterlesen", "Read more", "Mehr lesen",
+        "Schließen", "Close", "Menu", "Menü", "Share this article", "Share this", "Artikel teilen",
+        "Diesen Artikel teilen", "Newsletter", "Abonnieren", "Subscribe", "Advertisement",
+        "Anzeige", "Werbung", "Cookie settings", "Cookie-Einstellungen", "Listen", "Anhören",
+        "Vorlesen", "Listen to this article", "Artikel anhören", "Kommentare", "Comments",
+        "Save", "Speichern", "Merken", "Bookmark", "Download", "PDF", "Share on Facebook",
+        "Share on LinkedIn", "Share on X", "Auf Facebook teilen", "Auf LinkedIn teilen",
+        "Skip to content", "Zum Inhalt springen", "Home", "Startseite",
+    )
+)  # fmt: skip
+
+_CHROME_PREFIX = re.compile(
+    r"^(?:Foto|Photo|Bild|Image|Bildquelle|Image credit|Credit|Credits|Tags|Schlagworte|"
+    r"Schlagwörter|Themen|Topics|Lesezeit|Reading time|Copyright|©)\s*[:©]",
+    re.I,
+)
+
+
+def parse_date(text: str) -> _dt.date | None:
+    """The first calendar date in `text` (German or English forms), or None."""
+    for form in _DATE_FORMS:
+        for m in form.finditer(text):
+            parts = m.groupdict()
+            try:
+                if parts.get("month"):
+                    month = MONTHS.get(parts["month"].casefold())
+                    if month is None:
+                        continue
+                else:
+                    month = int(parts["mon"])
+                return _dt.date(int(parts["year"]), month, int(parts["day"]))
+            except ValueError:
+                continue
+    return None
+
+
+def _only_date(text: str) -> _dt.date | None:
+    """The date if `text` is nothing but a date (and perhaps a time), else None."""
+    for form in _DATE_FORMS:
+        m = re.fullmatch(r"\s*(?:" + form.pattern + r")" + _TIME + r"\s*", text)
+        if m:
+            return parse_date(text)
+    return None
+
+
+def date_line(text: str) -> tuple[str, _dt.date] | None:
+    """(`release` or `update`, date) if the line is a date line, else None.
+
+    Accepts labelled lines (`Erscheinungsdatum: 02. Februar 2025`, `Last updated: 3 May 2024`)
+    and bare dates (`14 March 2024`), which count as release dates.
+    """
+    text = text.strip()
+    m = _LABELLED_DATE.match(text)
+    if m:
+        when = _only_date(m.group("rest"))
+        if when:
+            return ("release" if m.group("release") else "update", when)
+        return None
+    when = _only_date(text)
+    return ("release", when) if when else None
+
+
+def is_chrome(text: str) -> bool:
+    """True for web-page chrome that is never voiced (`Teilen`, `Copied!`, photo credits, …)."""
+    stripped = text.strip().strip("|•·»«›‹>").strip()
+    if stripped.casefold() in CHROME_LINES:
+        return True
+    return bool(_CHROME_PREFIX.match(stripped))
+
+
+def is_category_label(text: str) -> bool:
+    """True for a section label above a title (`Interview`)."""
+    return text.strip().rstrip(":").strip().casefold() in CATEGORY_LABELS

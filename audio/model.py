@@ -1,0 +1,230 @@
+"""The domain model: plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NARRATOR = "narrator"
+"""Speaker id of the narrator (title, lede, bios)."""
+INTERVIEWER = "interviewer"
+"""Speaker id of the interviewer (untagged questions, `Q:`)."""
+
+ROLE_GUEST = "guest"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Somebody who is voiced in an episode."""
+
+    tag: str
+    """Speaker id: a guest's tag as written (`HU`), or `interviewer`, or `narrator`."""
+    name: str
+    """Full name where known (`Hans Uszkoreit`), else the tag."""
+    role: str
+    """`guest`, `interviewer` or `narrator`."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One paragraph voiced by one speaker."""
+
+    id: str
+    """Short id, stable across runs of an unchanged script."""
+    speaker: str
+    """Speaker id (see `Speaker.tag`)."""
+    text: str
+    """What is voiced, in the script's spelling (tags removed)."""
+    line: int = field(default=0, compare=False)
+    """1-based line in the source where the paragraph starts (0: not from the source)."""
+    end_line: int = field(default=0, compare=False)
+    """1-based line where the paragraph ends."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A section of the episode: the part before the first heading, or one heading's part."""
+
+    title: str
+    """The heading, or the episode title for the opening chapter."""
+    segments: tuple[Segment, ...]
+    """The chapter's segments in reading order."""
+
+
+@dataclass(frozen=True)
+class NotSpoken:
+    """An input line that is deliberately not voiced."""
+
+    line: int = field(compare=False)
+    """1-based line number in the source."""
+    text: str
+    """The line as written."""
+    reason: str
+    """Why it is not voiced (`page chrome`, `release date`, …)."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A split script: who says what, in which chapter."""
+
+    title: str
+    """The episode's title (the first full line of the script)."""
+    speakers: tuple[Speaker, ...]
+    """Everybody voiced, in order of first appearance."""
+    chapters: tuple[Chapter, ...]
+    """Chapters in order; never empty for a script that has speech."""
+    not_spoken: tuple[NotSpoken, ...] = ()
+    """Lines not voiced, with reasons."""
+    date: _dt.date | None = None
+    """Release date, from the script's front matter."""
+    lede: str = ""
+    """The narration before the first question (used as the tag comment)."""
+    source: Path | None = field(default=None, compare=False)
+    """The script file this episode was read from."""
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """All segments in reading order."""
+        return tuple(s for c in self.chapters for s in c.segments)
+
+    @property
+    def guests(self) -> tuple[Speaker, ...]:
+        """The guests, in order of first appearance."""
+        return tuple(s for s in self.speakers if s.role == ROLE_GUEST)
+
+    def speaker(self, tag: str) -> Speaker:
+        """The speaker with this id."""
+        for s in self.speakers:
+            if s.tag == tag:
+                return s
+        raise KeyError(tag)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Engine settings for one speaker."""
+
+    name: str
+    """Engine voice name (`en-GB-x-rp`, `gmw/en-us`)."""
+    variant: str = ""
+    """espeak-ng variant (`m3`, `f2`), or empty for the voice's own."""
+    rate: int = 170
+    """Speed in words per minute."""
+    pitch: int = 50
+    """Base pitch, 0–100 (espeak-ng's scale)."""
+    volume: float = 1.0
+    """Loudness, 0.0–2.0 before levelling."""
+
+    @property
+    def label(self) -> str:
+        """The voice as espeak-ng names it, `name+variant`."""
+        return f"{self.name}+{self.variant}" if self.variant else self.name
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence between segments, in milliseconds."""
+
+    paragraph: int = 450
+    """Between two paragraphs of the same speaker."""
+    speaker: int = 700
+    """When the speaker changes."""
+    chapter: int = 1600
+    """Before a new chapter."""
+    title: int = 1200
+    """After the episode title."""
+
+
+@dataclass(frozen=True)
+class Show:
+    """Settings of the show that apply to every episode."""
+
+    name: str = "Interviews, read aloud"
+    """Show name, written as the album tag."""
+    language: str = "eng"
+    """ISO 639-2 language code of the episode (TLAN tag)."""
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who speaks with which voice, and how the episode is paced."""
+
+    voices: dict[str, Voice]
+    """Voice per speaker id (`narrator`, `interviewer`, `HU`, …)."""
+    pool: tuple[Voice, ...] = ()
+    """Voices for guests the cast does not name, handed out in order."""
+    pauses: Pauses = field(default_factory=Pauses)
+    """Pause lengths."""
+    show: Show = field(default_factory=Show)
+    """Show settings."""
+    sources: tuple[Path, ...] = ()
+    """The cast files this cast was read from, most specific last."""
+
+
+@dataclass(frozen=True)
+class Take:
+    """A segment as placed in the rendered episode."""
+
+    segment: Segment
+    """The segment."""
+    chapter: int
+    """0-based index of its chapter."""
+    voice: Voice
+    """The voice it was synthesized with."""
+    cache_key: str
+    """Key of its audio in the segment cache."""
+    start: int
+    """First sample of its speech in the episode."""
+    end: int
+    """One past its last sample."""
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """A chapter's place in the rendered episode, in samples."""
+
+    title: str
+    """Chapter title."""
+    start: int
+    """First sample of the chapter."""
+    end: int
+    """One past the chapter's last sample."""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The rendered episode's layout."""
+
+    sample_rate: int
+    """Samples per second of the timeline."""
+    takes: tuple[Take, ...]
+    """Every segment, in order."""
+    chapters: tuple[ChapterMark, ...]
+    """Chapters, back to back from 0 to `length`."""
+    length: int
+    """Total length in samples."""
+
+    def ms(self, sample: int) -> int:
+        """A sample position in whole milliseconds."""
+        return round(sample * 1000 / self.sample_rate)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What the MP3's tags say."""
+
+    title: str
+    """Episode title."""
+    artist: str
+    """The guests' full names."""
+    album: str
+    """The show's name."""
+    date: _dt.date | None
+    """Release date."""
+    genre: str = "Podcast"
+    """Genre tag."""
+    language: str = "eng"
+    """ISO 639-2 language code."""
+    comment: str = ""
+    """The lede."""

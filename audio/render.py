@@ -1,0 +1,285 @@
+"""One render: script → split → voices → synthesis → stitching → MP3 → tags → files beside it.
+
+Every output is written to a temporary file beside its target and renamed into
+place at the end, under a lock, so that a failed or interrupted render leaves the
+previous episode whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .cache import SegmentCache, cache_key, default_cache_dir
+from .cast import Lexicon, assign_voices, load_cast, load_lexicon, project_root
+from .encode import Mp3Settings, encode_mp3
+from .engines import SpeechEngine, create_engine
+from .errors import BusyError, CastError, OutputError, ScriptError
+from .model import Cast, Episode, Metadata, Timeline, Voice
+from .script import load_episode
+from .sidecars import chapters_json, manifest_json, read_manifest, srt_text, vtt_text
+from .stitch import Placed, plan, prepare, stream
+from .synth import Job, missing_jobs, synthesize_jobs
+from .tags import ChapterTag, write_tags
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCRIPT = Path("scripts") / "deepseek-interview.txt"
+
+
+class Reporter:
+    """Where a render reports progress. The default reports nothing."""
+
+    def stage(self, label: str, total: int) -> Callable[[int], None]:
+        """Start a stage of `total` steps; returns a function to advance it."""
+        return lambda n: None
+
+    def note(self, message: str) -> None:
+        """A line for the user (`synthesized 3 segments, 40 from the cache`)."""
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What a render did."""
+
+    episode: Episode
+    timeline: Timeline | None
+    output: Path
+    files: tuple[Path, ...]
+    synthesized: int
+    cached: int
+    up_to_date: bool = False
+    voices: dict[str, Voice] = field(default_factory=dict)
+
+
+def default_script() -> Path:
+    """The example episode's script, in the current project."""
+    return project_root() / DEFAULT_SCRIPT
+
+
+def default_output(script: Path) -> Path:
+    """`dist/<script name>.mp3` in the script's project."""
+    return project_root(script) / "dist" / f"{Path(script).stem}.mp3"
+
+
+def sidecar_paths(mp3: Path) -> dict[str, Path]:
+    """The files written beside an episode."""
+    stem = mp3.with_suffix("")
+    return {
+        "vtt": stem.with_suffix(".vtt"),
+        "srt": stem.with_suffix(".srt"),
+        "chapters": Path(f"{stem}.chapters.json"),
+        "manifest": stem.with_suffix(".json"),
+    }
+
+
+def check_voices(engine: SpeechEngine, voices: dict[str, Voice], cast: Cast) -> None:
+    """Raise `CastError` naming the cast file and speaker for a voice that would not take effect."""
+    for speaker, voice in voices.items():
+        try:
+            engine.check_voice(voice)
+        except ValueError as exc:
+            source = next((p for p in reversed(cast.sources) if speaker in _speakers_in(p)), cast.sources[-1])
+            raise CastError(f"speaker {speaker!r}: {exc}", source) from None
+
+
+def _speakers_in(path: Path) -> set[str]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            return set(tomllib.load(f).get("voices", {}))
+    except (OSError, ValueError):
+        return set()
+
+
+def build_jobs(episode: Episode, voices: dict[str, Voice], lexicon: Lexicon, engine: SpeechEngine) -> list[Job]:
+    """One synthesis job per segment, keyed for the cache."""
+    version = engine.version()
+    jobs = []
+    for segment in episode.segments:
+        spoken = lexicon.apply(segment.text)
+        voice = voices[segment.speaker]
+        jobs.append(Job(cache_key(spoken, voice, engine.name, version, engine.sample_rate), spoken, voice))
+    return jobs
+
+
+def render(
+    script: Path | None = None,
+    output: Path | None = None,
+    cast_file: Path | None = None,
+    cache_dir: Path | None = None,
+    force: bool = False,
+    engine_name: str = "espeak",
+    workers: int | None = None,
+    reporter: Reporter | None = None,
+    settings: Mp3Settings = Mp3Settings(),
+) -> RenderResult:
+    """Render a script to a tagged, chaptered MP3 and the files beside it."""
+    reporter = reporter or Reporter()
+    script = Path(script) if script else default_script()
+    output = Path(output) if output else default_output(script)
+    if output.suffix.lower() != ".mp3":
+        raise OutputError("the output must be an .mp3 file", output)
+
+    episode = load_episode(script)
+    if not episode.segments:
+        raise ScriptError("has nothing to voice: no title, narration or answers found", script)
+    cast = load_cast(script, cast_file)
+    lexicon = load_lexicon(script)
+    voices = assign_voices(episode, cast)
+    engine = create_engine(engine_name)
+    check_voices(engine, voices, cast)
+    jobs = build_jobs(episode, voices, lexicon, engine)
+    cache = SegmentCache(cache_dir or default_cache_dir())
+
+    digest = _digest(episode, cast, jobs, settings)
+    files = (output, *sidecar_paths(output).values())
+    previous = read_manifest(sidecar_paths(output)["manifest"])
+    if not force and previous and previous.get("digest") == digest and all(f.exists() for f in files):
+        reporter.note(f"{output} is up to date; nothing to do")
+        return RenderResult(episode, None, output, files, 0, len(jobs), up_to_date=True, voices=voices)
+
+    todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
+    unique = len({j.key for j in jobs})
+    reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
+    synthesize_jobs(
+        todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine=engine
+    )
+
+    with _locked(output):
+        timeline = _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter)
+    return RenderResult(episode, timeline, output, files, len(todo), unique - len(todo), voices=voices)
+
+
+def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter) -> Timeline:
+    rate = engine.sample_rate
+    placed = []
+    index = 0
+    for number, chapter in enumerate(episode.chapters):
+        for segment in chapter.segments:
+            placed.append(Placed(segment, number, voices[segment.speaker], jobs[index].key))
+            index += 1
+    by_key = {j.key: j for j in jobs}
+
+    def load(key: str):
+        pcm = cache.read(key, rate)
+        if pcm is None:  # vanished or damaged since synthesis: say it again
+            job = by_key[key]
+            pcm = engine.synthesize(job.text, job.voice)
+            cache.write(key, pcm, rate)
+        return prepare(pcm, rate)
+
+    measure = reporter.stage("Measuring", len(placed))
+    lengths = []
+    for p in placed:
+        lengths.append(len(load(p.cache_key).raw_data) // 2)
+        measure(1)
+    timeline = plan(placed, lengths, [c.title for c in episode.chapters], cast.pauses, rate)
+
+    meta = Metadata(
+        title=episode.title,
+        artist=", ".join(g.name for g in episode.guests),
+        album=cast.show.name,
+        date=episode.date,
+        language=cast.show.language,
+        comment=episode.lede,
+    )
+    chapters = [
+        ChapterTag(f"chp{n}", c.title, timeline.ms(c.start), timeline.ms(c.end)) for n, c in enumerate(timeline.chapters)
+    ]
+    texts = {
+        "vtt": vtt_text(episode, timeline),
+        "srt": srt_text(episode, timeline),
+        "chapters": chapters_json(episode, timeline),
+        "manifest": manifest_json(episode, timeline, digest, output.name),
+    }
+    with _staged(output) as mp3_tmp, contextlib.ExitStack() as stack:
+        encode_mp3(
+            stream(timeline, lambda take: load(take.cache_key), reporter.stage("Encoding", len(timeline.takes))),
+            rate,
+            mp3_tmp,
+            settings,
+        )
+        write_tags(mp3_tmp, meta, chapters)
+        staged = []
+        for kind, path in sidecar_paths(output).items():
+            tmp = stack.enter_context(_staged(path))
+            tmp.write_text(texts[kind], encoding="utf-8")
+            staged.append((tmp, path))
+        for tmp, path in staged:  # the manifest last: it marks the render complete
+            if path.suffix != ".json" or path.name.endswith(".chapters.json"):
+                _commit(tmp, path)
+        _commit(mp3_tmp, output)
+        for tmp, path in staged:
+            if path.suffix == ".json" and not path.name.endswith(".chapters.json"):
+                _commit(tmp, path)
+    reporter.note(f"wrote {output} ({timeline.length / rate / 60:.1f} min, {len(timeline.chapters)} chapters)")
+    return timeline
+
+
+def _digest(episode: Episode, cast: Cast, jobs: list[Job], settings: Mp3Settings) -> str:
+    material = {
+        "tool": __version__,
+        "title": episode.title,
+        "date": str(episode.date),
+        "lede": episode.lede,
+        "speakers": [asdict(s) for s in episode.speakers],
+        "chapters": [[c.title, [[s.id, s.speaker, s.text] for s in c.segments]] for c in episode.chapters],
+        "keys": [j.key for j in jobs],
+        "pauses": asdict(cast.pauses),
+        "show": asdict(cast.show),
+        "mp3": asdict(settings),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def _locked(output: Path) -> Iterator[None]:
+    """Hold a lock on the output, or refuse: two renders of one episode never interleave."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = output.parent / f".{output.name}.lock"
+        handle = open(lock_path, "a+")
+    except OSError as exc:
+        raise OutputError(f"cannot write to {output.parent} ({exc.strerror})", output) from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BusyError("another render of this episode is running; wait for it to finish", output) from None
+        yield
+    finally:
+        handle.close()
+
+
+@contextlib.contextmanager
+def _staged(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target`, removed unless committed."""
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write beside the output ({exc.strerror})", target) from None
+    tmp = Path(name)
+    try:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _commit(tmp: Path, target: Path) -> None:
+    try:
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot replace the previous file ({exc.strerror})", target) from None

@@ -1,0 +1,411 @@
+"""The script splitter: interview text in, an `Episode` of chapters and speaker segments out.
+
+Two inputs are understood. An *explicit script* (it starts with a `+++` front matter
+block, see `explicit.py`) is read literally. Anything else is interview text as it
+comes from a web page, and is split by the rules below:
+
+- a paragraph is a run of non-blank lines; a tagged line, a date line or a chrome line
+  always starts a new one;
+- speaker tags: `HU:`, `HU :`, `Hans Uszkoreit (HU):`, `Interviewer:`, `Q:`, `Narrator:`,
+  and `Full Name:` where that name tags two paragraphs or more. The tag is never voiced;
+- an untagged paragraph ending in a question, or opening with one and answered by a
+  tagged paragraph, is the interviewer's; any other untagged paragraph in the
+  conversation continues the previous speaker;
+- a short line without closing punctuation, alone between blank lines, is a heading;
+- before the title: category labels and date lines are metadata; the first full line
+  is the title; the narration before the first question is the lede;
+- bios (paragraphs after the last question that begin with a guest's name) go to a
+  closing chapter; page chrome is reported, not voiced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import frontmatter
+from .model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
+from .textfile import read_text
+
+log = logging.getLogger(__name__)
+
+OPENING_CHAPTER = "Introduction"
+"""Title of the chapter before the first heading."""
+BIO_CHAPTER = "About the guests"
+"""Title of the closing chapter that gathers the guests' bios."""
+
+MAX_HEADING_WORDS = 14
+MAX_HEADING_CHARS = 110
+
+_HONORIFIC = r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mx|Sir|Dame|Dipl|Ing|PD|Univ)\.?(?:-\w+\.?)?\s+|Professor\s+|Professorin\s+|Doktor\s+)"
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*\.?"
+_PARTICLE = r"(?:von|van|der|den|de|da|di|du|del|la|le|zu|bin|al|el|ter|ten)"
+_NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_NAME_WORD}){{0,4}}"
+_MD = r"[*_]{0,2}"
+
+_TAG_WITH_NAME = re.compile(
+    rf"^{_MD}(?P<name>(?:{_HONORIFIC})*{_NAME})\s*[(\[](?P<tag>[A-ZÀ-Þ][A-Za-zÀ-ÿ]{{0,5}})[)\]]\s*{_MD}\s*:\s*{_MD}\s*(?P<rest>.*)$",
+    re.S,
+)
+_TAG_CAPS = re.compile(rf"^{_MD}(?P<tag>[A-ZÀ-Þ]{{1,12}}|[A-Z][a-z]?[A-Z])\s*{_MD}\s*:\s*{_MD}\s*(?P<rest>.*)$", re.S)
+_TAG_NAME = re.compile(rf"^{_MD}(?P<name>(?:{_HONORIFIC})*{_NAME})\s*{_MD}\s*:\s*{_MD}\s*(?P<rest>.*)$", re.S)
+
+ROLE_WORDS = {
+    **dict.fromkeys(
+        ("interviewer", "interviewerin", "q", "question", "frage", "host", "moderator", "moderatorin"),
+        INTERVIEWER,
+    ),
+    **dict.fromkeys(("narrator", "erzähler", "erzählerin", "sprecher", "sprecherin"), NARRATOR),
+}
+"""Tag words that name a role rather than a guest."""
+
+NOT_A_SPEAKER = frozenset(
+    s.casefold()
+    for s in (
+        "Note", "Notes", "Update", "Editor's note", "Editor’s note", "Anmerkung", "Hinweis",
+        "Correction", "Korrektur", "Disclaimer", "Source", "Quelle", "Photo", "Foto", "Image",
+        "Bild", "Tip", "Tipp", "Warning", "Achtung", "Example", "Beispiel", "PS", "P.S", "NB",
+        "Fazit", "Summary", "Conclusion", "Background", "Hintergrund", "Read also", "Lesen Sie auch",
+        "See also", "Siehe auch", "Tags", "Title", "Titel", "Subtitle", "Untertitel", "Teaser",
+        "Keywords", "URL", "Link", "Links", "Contact", "Kontakt", "Also", "Answer", "A",
+        "Antwort", "Date", "Datum", "Published", "Updated", "Interview",
+    )
+)  # fmt: skip
+"""Words before a colon that are never speaker tags (`Note:`)."""
+
+_CLOSING = "\"'”’»«)]*_ \u00a0"
+_SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»«)\]]*)(?=\s|$)")
+
+
+@dataclass
+class _Para:
+    """A paragraph of the source while it is being split."""
+
+    text: str
+    line: int
+    end_line: int
+    alone: bool  # the only paragraph of its block (between blank lines)
+    tag: str | None = None
+    name: str | None = None
+    body: str = ""
+
+
+@dataclass
+class _Split:
+    """Mutable state of one split; becomes an `Episode` at the end."""
+
+    chapters: list[tuple[str, list[Segment]]] = field(default_factory=list)
+    bios: list[Segment] = field(default_factory=list)
+    not_spoken: list[NotSpoken] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+
+    def segment(self, speaker: str, text: str, para: _Para) -> Segment:
+        if speaker not in self.order:
+            self.order.append(speaker)
+        return Segment("", speaker, text, para.line, para.end_line)
+
+    def say(self, speaker: str, text: str, para: _Para) -> None:
+        if not self.chapters:
+            self.chapters.append((OPENING_CHAPTER, []))
+        self.chapters[-1][1].append(self.segment(speaker, text, para))
+
+    def skip(self, para: _Para, reason: str) -> None:
+        for offset, text in enumerate(para.text.split("\n")):
+            if text.strip():
+                self.not_spoken.append(NotSpoken(para.line + offset, text.strip(), reason))
+
+
+def segment_id(speaker: str, text: str, seen: dict[str, int]) -> str:
+    """A short id from the speaker and text; repeats of the same words get `-2`, `-3`, …"""
+    base = hashlib.sha1(f"{speaker}\x1f{text}".encode()).hexdigest()[:6]
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}-{seen[base]}"
+
+
+def assign_ids(chapters: list[Chapter]) -> list[Chapter]:
+    """Give every segment its id, in reading order."""
+    seen: dict[str, int] = {}
+    return [
+        Chapter(c.title, tuple(replace(s, id=segment_id(s.speaker, s.text, seen)) for s in c.segments))
+        for c in chapters
+    ]
+
+
+def load_episode(path: Path) -> Episode:
+    """Read and split a script file (interview text or explicit script)."""
+    from . import explicit
+
+    path = Path(path)
+    text = read_text(path)
+    if explicit.is_explicit(text):
+        return explicit.parse_explicit(text, path)
+    return split_script(text, path)
+
+
+def split_script(text: str, source: Path | None = None) -> Episode:
+    """Split interview text into an `Episode`. Never raises on any text."""
+    paras = _paragraphs(text)
+    _read_tags(paras)
+    names = {p.tag: p.name for p in paras if p.tag and p.name}
+    guest_tags = [p.tag for p in paras if p.tag and p.tag not in (INTERVIEWER, NARRATOR)]
+    questioners = _questioning_tags(paras)
+
+    state = _Split(names=dict(names))
+    date = None
+    title = ""
+    lede: list[str] = []
+    in_front, in_lede, in_bio = True, True, False
+    previous = NARRATOR
+    last_question = max((i for i, p in enumerate(paras) if not p.tag and _ends_with_question(p.text)), default=-1)
+
+    for i, para in enumerate(paras):
+        dated = frontmatter.date_line(para.text) if "\n" not in para.text else None
+        if frontmatter.is_chrome(para.text):
+            state.skip(para, "page chrome")
+            continue
+        if dated:
+            kind, when = dated
+            if kind == "release" and date is None:
+                date = when
+                state.skip(para, "release date (metadata)")
+            else:
+                state.skip(para, "last updated (page chrome)" if kind == "update" else "date (metadata)")
+            continue
+        if in_front:
+            if not para.tag and frontmatter.is_category_label(para.text):
+                state.skip(para, "category label (metadata)")
+                continue
+            in_front = False
+            if not para.tag and not _ends_with_question(para.text):
+                title = _strip_markdown_heading(para.text)
+                state.say(NARRATOR, title, para)
+                continue
+        if para.tag:
+            speaker = questioners.get(para.tag, para.tag)
+            if not para.body.strip():
+                state.skip(para, f"speaker tag without words ({para.tag})")
+                continue
+            state.say(speaker, para.body, para)
+            previous, in_lede, in_bio = speaker, False, False
+            continue
+        if _is_heading(para):
+            heading = _strip_markdown_heading(para.text)
+            state.chapters.append((heading, []))
+            state.say(NARRATOR, heading, para)
+            in_bio = False
+            continue
+        bio_of = _bio_subject(para.text, guest_tags, state.names) if i > last_question else None
+        if bio_of:
+            tag, name = bio_of
+            state.names.setdefault(tag, name)
+            state.bios.append(state.segment(NARRATOR, para.text, para))
+            in_bio = True
+            continue
+        if _is_interviewer_question(para, paras[i + 1] if i + 1 < len(paras) else None):
+            state.say(INTERVIEWER, para.text, para)
+            previous, in_lede, in_bio = INTERVIEWER, False, False
+            continue
+        if in_bio:
+            state.bios.append(state.segment(NARRATOR, para.text, para))
+            continue
+        if in_lede:
+            lede.append(para.text)
+            state.say(NARRATOR, para.text, para)
+            continue
+        state.say(previous, para.text, para)
+
+    return _episode(state, title, date, lede, source)
+
+
+def _episode(state: _Split, title: str, date, lede: list[str], source: Path | None) -> Episode:
+    chapters = []
+    for heading, segments in state.chapters:
+        if len(segments) == 1 and heading != OPENING_CHAPTER:
+            # A heading with nothing under it: not a chapter of its own.
+            only = segments[0]
+            state.not_spoken.append(NotSpoken(only.line, only.text, "heading of an empty section"))
+            continue
+        if segments:
+            chapters.append(Chapter(heading, tuple(segments)))
+    if state.bios:
+        chapters.append(Chapter(BIO_CHAPTER, (Segment("", NARRATOR, BIO_CHAPTER), *state.bios)))
+    chapters = assign_ids(chapters)
+    if not title and chapters:
+        title = source.stem.replace("-", " ").replace("_", " ").strip() if source else "Untitled"
+    speakers = tuple(_speaker(tag, state.names) for tag in state.order)
+    state.not_spoken.sort(key=lambda n: n.line)
+    return Episode(
+        title=title,
+        speakers=speakers,
+        chapters=tuple(chapters),
+        not_spoken=tuple(state.not_spoken),
+        date=date,
+        lede=" ".join(lede),
+        source=source,
+    )
+
+
+def _speaker(tag: str, names: dict[str, str]) -> Speaker:
+    if tag == NARRATOR:
+        return Speaker(NARRATOR, names.get(NARRATOR, "Narrator"), NARRATOR)
+    if tag == INTERVIEWER:
+        return Speaker(INTERVIEWER, names.get(INTERVIEWER, "Interviewer"), INTERVIEWER)
+    return Speaker(tag, names.get(tag, tag), ROLE_GUEST)
+
+
+def _paragraphs(text: str) -> list[_Para]:
+    """Group lines into paragraphs; tagged, date and chrome lines start paragraphs of their own."""
+    paras: list[_Para] = []
+    block: list[_Para] = []
+
+    def flush() -> None:
+        for p in block:
+            p.alone = len(block) == 1
+        paras.extend(block)
+        block.clear()
+
+    lines = text.split("\n")
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        standalone = bool(
+            _tag_match(line) or frontmatter.date_line(line) or frontmatter.is_chrome(line)
+            or frontmatter.is_category_label(line) or line.startswith("#")
+        )
+        joinable = block and not standalone and not block[-1].text.startswith("#") and not (
+            frontmatter.is_chrome(block[-1].text) or frontmatter.date_line(block[-1].text)
+            or frontmatter.is_category_label(block[-1].text)
+        )
+        if joinable:
+            block[-1].text += " " + line
+            block[-1].end_line = number
+        else:
+            block.append(_Para(line, number, number, False))
+    flush()
+    return paras
+
+
+def _tag_match(line: str) -> re.Match | None:
+    for pattern in (_TAG_WITH_NAME, _TAG_CAPS, _TAG_NAME):
+        m = pattern.match(line)
+        if m and m.group("rest").strip() and not m.group("rest").lstrip().startswith("//"):
+            return m
+    return None
+
+
+def _clean_name(name: str) -> str:
+    name = re.sub(rf"^(?:{_HONORIFIC})+", "", name.strip())
+    return re.sub(r"\s+", " ", name).strip(" *_")
+
+
+def _read_tags(paras: list[_Para]) -> None:
+    """Find each paragraph's speaker tag, if it has one."""
+    full_names: dict[str, int] = {}
+    matches: list[re.Match | None] = []
+    for p in paras:
+        m = _tag_match(p.text)
+        matches.append(m)
+        if m and m.re is _TAG_NAME:
+            key = _clean_name(m.group("name"))
+            full_names[key] = full_names.get(key, 0) + 1
+    known_names = {_clean_name(m.group("name")) for m in matches if m and m.re is _TAG_WITH_NAME}
+    first = next((i for i, p in enumerate(paras) if not frontmatter.is_category_label(p.text)
+                  and not frontmatter.date_line(p.text) and not frontmatter.is_chrome(p.text)), -1)
+    for i, (p, m) in enumerate(zip(paras, matches)):
+        if m is None or i == first and m.re is not _TAG_WITH_NAME:
+            continue  # a colon in the title is not a tag
+        if m.re is _TAG_WITH_NAME:
+            tag, name = m.group("tag"), _clean_name(m.group("name"))
+        elif m.re is _TAG_CAPS:
+            tag, name = m.group("tag"), None
+            if tag.casefold() in NOT_A_SPEAKER and tag.casefold() not in ROLE_WORDS:
+                continue
+        else:
+            name = _clean_name(m.group("name"))
+            if name.casefold() in ROLE_WORDS:
+                tag, name = name, None
+            elif name.casefold() in NOT_A_SPEAKER or (full_names.get(name, 0) < 2 and name not in known_names):
+                continue
+            else:
+                tag = name
+        role = ROLE_WORDS.get(tag.casefold())
+        p.tag = role or tag
+        p.name = None if role else name
+        p.body = m.group("rest").strip()
+
+
+def _questioning_tags(paras: list[_Para]) -> dict[str, str]:
+    """Guest-like tags that only ask questions are the interviewer's (`SPIEGEL:`)."""
+    asked: dict[str, list[bool]] = {}
+    for p in paras:
+        if p.tag and p.tag not in (INTERVIEWER, NARRATOR):
+            asked.setdefault(p.tag, []).append(_ends_with_question(p.body))
+    has_interviewer = any(p.tag == INTERVIEWER for p in paras)
+    out = {}
+    for tag, flags in asked.items():
+        if not has_interviewer and len(flags) >= 2 and sum(flags) >= 0.6 * len(flags) and len(asked) > 1:
+            out[tag] = INTERVIEWER
+    return out
+
+
+def _ends_with_question(text: str) -> bool:
+    return text.rstrip(_CLOSING).endswith(("?", "？", "?!", "?…"))
+
+
+def _opens_with_question(text: str) -> bool:
+    m = _SENTENCE_END.search(text)
+    return bool(m and m.group(0).startswith("?"))
+
+
+def _is_interviewer_question(para: _Para, following: _Para | None) -> bool:
+    if _ends_with_question(para.text):
+        return True
+    answered = following is not None and following.tag not in (None, INTERVIEWER, NARRATOR)
+    return answered and _opens_with_question(para.text)
+
+
+def _strip_markdown_heading(text: str) -> str:
+    return text.lstrip("#").strip().strip("*_").strip()
+
+
+def _is_heading(para: _Para) -> bool:
+    text = para.text
+    if text.startswith("#") and _strip_markdown_heading(text):
+        return True
+    if not para.alone or "\n" in text or len(text) > MAX_HEADING_CHARS:
+        return False
+    if len(text.split()) > MAX_HEADING_WORDS:
+        return False
+    if text.rstrip(_CLOSING)[-1:] in ".!?:;,…":
+        return False
+    first = text.lstrip("\"'“„‘»«*_")[:1]
+    return first.isupper() or first.isdigit()
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-ZÀ-Þ][\w'’]*", name)).upper()
+
+
+def _bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tuple[str, str] | None:
+    """(tag, full name) if the paragraph is a bio of one of the guests."""
+    if len(text.split()) < 6:
+        return None
+    m = re.match(rf"(?:{_HONORIFIC})*(?P<name>{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_NAME_WORD}){{1,3}})", text)
+    if not m:
+        return None
+    words = m.group("name").split()
+    for size in range(len(words), 1, -1):
+        candidate = " ".join(words[:size]).rstrip(".,")
+        for tag in dict.fromkeys(guest_tags):
+            known = names.get(tag)
+            if known and (candidate == known or candidate.endswith(known) or known.endswith(candidate)):
+                return tag, known
+            if not known and _initials(candidate) == tag.upper():
+                return tag, candidate
+    return None

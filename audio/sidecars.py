@@ -1,0 +1,107 @@
+"""Files beside the MP3: WebVTT and SubRip transcripts, JSON chapters, the render manifest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from .model import Episode, Timeline
+
+CHAPTERS_VERSION = "1.2.0"
+MANIFEST_VERSION = 1
+
+
+def _clock(seconds: float, sep: str) -> str:
+    millis = round(seconds * 1000)
+    h, rest = divmod(millis, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def _cues(episode: Episode, timeline: Timeline):
+    for take in timeline.takes:
+        name = episode.speaker(take.segment.speaker).name
+        yield take.start / timeline.sample_rate, take.end / timeline.sample_rate, name, take
+
+
+def vtt_text(episode: Episode, timeline: Timeline) -> str:
+    """WebVTT: one cue per segment, in a voice span with the speaker's full name."""
+    out = ["WEBVTT", f"Title: {episode.title.replace(chr(10), ' ')}", ""]
+    for n, (start, end, name, take) in enumerate(_cues(episode, timeline), start=1):
+        text = take.segment.text.replace("-->", "->").replace("&", "&amp;").replace("<", "&lt;")
+        out += [f"{take.segment.id}", f"{_clock(start, '.')} --> {_clock(end, '.')}", f"<v {name}>{text}</v>", ""]
+    return "\n".join(out)
+
+
+def srt_text(episode: Episode, timeline: Timeline) -> str:
+    """SubRip: one numbered cue per segment, the speaker's name in front."""
+    out = []
+    for n, (start, end, name, take) in enumerate(_cues(episode, timeline), start=1):
+        out += [str(n), f"{_clock(start, ',')} --> {_clock(end, ',')}", f"{name}: {take.segment.text}", ""]
+    return "\n".join(out)
+
+
+def chapters_json(episode: Episode, timeline: Timeline) -> str:
+    """Podcasting 2.0 JSON chapters."""
+    rate = timeline.sample_rate
+    return json.dumps(
+        {
+            "version": CHAPTERS_VERSION,
+            "title": episode.title,
+            "chapters": [
+                {"startTime": timeline.ms(c.start) / 1000, "endTime": timeline.ms(c.end) / 1000, "title": c.title}
+                for c in timeline.chapters
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def manifest_json(episode: Episode, timeline: Timeline, digest: str, mp3_name: str) -> str:
+    """The render manifest: every segment's id, chapter, speaker, voice, text, times and cache key."""
+    rate = timeline.sample_rate
+    return json.dumps(
+        {
+            "version": MANIFEST_VERSION,
+            "digest": digest,
+            "audio": mp3_name,
+            "title": episode.title,
+            "date": episode.date.isoformat() if episode.date else None,
+            "sample_rate": rate,
+            "duration": timeline.length / rate,
+            "speakers": [asdict(s) for s in episode.speakers],
+            "chapters": [
+                {"title": c.title, "start": timeline.ms(c.start) / 1000, "end": timeline.ms(c.end) / 1000}
+                for c in timeline.chapters
+            ],
+            "segments": [
+                {
+                    "id": t.segment.id,
+                    "chapter": t.chapter,
+                    "speaker": t.segment.speaker,
+                    "voice": asdict(t.voice),
+                    "text": t.segment.text,
+                    "start": t.start / rate,
+                    "end": t.end / rate,
+                    "start_sample": t.start,
+                    "end_sample": t.end,
+                    "cache_key": t.cache_key,
+                }
+                for t in timeline.takes
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def read_manifest(path: Path) -> dict | None:
+    """A manifest written earlier, or None if there is none or it is unreadable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == MANIFEST_VERSION else None

@@ -1,0 +1,127 @@
+"""Stitching: segments, pauses and fades laid out on one timeline, streamed as PCM.
+
+Nothing here holds more than one segment in memory: `plan` measures the trimmed
+segments, `stream` yields the episode's PCM piece by piece for the encoder.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+with warnings.catch_warnings():  # pydub looks for ffmpeg on import; we never let it run one
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
+
+from .model import ChapterMark, Pauses, Take, Timeline, Voice
+from .model import Segment as ScriptSegment
+
+SILENCE_DBFS = -45.0
+"""Below this, the edges of a segment count as silence and are trimmed."""
+EDGE_MS = 30
+"""Silence kept around the speech of each segment."""
+FADE_MS = 8
+"""Fade at each segment's edges, so that no join clicks."""
+LEAD_IN_MS = 300
+"""Silence before the first words."""
+TAIL_MS = 1000
+"""Silence after the last words."""
+MARK_BEFORE_MS = 400
+"""A chapter mark sits this long before its first words (at most half the pause)."""
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A segment ready for the timeline."""
+
+    segment: ScriptSegment
+    chapter: int
+    voice: Voice
+    cache_key: str
+    gain_db: float = 0.0
+
+
+def prepare(pcm: bytes, sample_rate: int, gain_db: float = 0.0) -> AudioSegment:
+    """Trim a segment's silent edges (keeping a little), apply gain, fade its ends."""
+    audio = AudioSegment(data=pcm, sample_width=2, frame_rate=sample_rate, channels=1)
+    start = max(0, detect_leading_silence(audio, SILENCE_DBFS, 5) - EDGE_MS)
+    end = len(audio) - max(0, detect_leading_silence(audio.reverse(), SILENCE_DBFS, 5) - EDGE_MS)
+    if end - start < 2 * FADE_MS:
+        start, end = 0, len(audio)
+    audio = audio[start:end]
+    if gain_db:
+        audio = audio.apply_gain(gain_db)
+    return audio.fade_in(FADE_MS).fade_out(FADE_MS)
+
+
+def pause_before(previous: Placed | None, current: Placed, pauses: Pauses, after_title: bool) -> int:
+    """Milliseconds of silence before `current`."""
+    if previous is None:
+        return LEAD_IN_MS
+    if current.chapter != previous.chapter:
+        return pauses.chapter
+    if after_title:
+        return pauses.title
+    if current.segment.speaker != previous.segment.speaker:
+        return pauses.speaker
+    return pauses.paragraph
+
+
+def plan(
+    placed: list[Placed],
+    lengths: list[int],
+    titles: list[str],
+    pauses: Pauses,
+    sample_rate: int,
+) -> Timeline:
+    """Lay segments of known lengths (in samples) on a timeline with their pauses and chapters."""
+    ms = lambda n: round(n * sample_rate / 1000)  # noqa: E731
+    takes: list[Take] = []
+    position = 0
+    previous = None
+    chapter_marks: list[int] = []
+    for index, (item, length) in enumerate(zip(placed, lengths)):
+        gap = ms(pause_before(previous, item, pauses, after_title=index == 1))
+        position += gap
+        if previous is None or item.chapter != previous.chapter:
+            chapter_marks.append(0 if previous is None else position - min(ms(MARK_BEFORE_MS), gap // 2))
+        takes.append(Take(item.segment, item.chapter, item.voice, item.cache_key, position, position + length))
+        position += length
+        previous = item
+    total = position + ms(TAIL_MS)
+    chapter_ids = list(dict.fromkeys(p.chapter for p in placed))
+    marks = tuple(
+        ChapterMark(titles[c], start, chapter_marks[i + 1] if i + 1 < len(chapter_marks) else total)
+        for i, (c, start) in enumerate(zip(chapter_ids, chapter_marks))
+    )
+    return Timeline(sample_rate, tuple(takes), marks, total)
+
+
+def stream(
+    timeline: Timeline,
+    load: Callable[[Take], AudioSegment],
+    progress: Callable[[int], None] | None = None,
+    block: int = 1 << 16,
+) -> Iterator[bytes]:
+    """The episode's PCM, in order: silence, segment, silence, … as `load` provides segments."""
+    position = 0
+    for take in timeline.takes:
+        yield from _silence(take.start - position, block)
+        pcm = load(take).raw_data
+        expected = (take.end - take.start) * 2
+        if len(pcm) != expected:  # the cache changed under us: keep the timeline exact
+            pcm = pcm[:expected].ljust(expected, b"\0")
+        yield pcm
+        position = take.end
+        if progress:
+            progress(1)
+    yield from _silence(timeline.length - position, block)
+
+
+def _silence(samples: int, block: int) -> Iterator[bytes]:
+    while samples > 0:
+        n = min(samples, block)
+        yield bytes(2 * n)
+        samples -= n

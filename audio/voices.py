@@ -1,0 +1,57 @@
+"""`podcast voices`: what the engine offers, who the cast is, and a spoken preview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .cache import SegmentCache, cache_key, default_cache_dir
+from .cast import assign_voices, load_cast, load_lexicon
+from .encode import encode_mp3
+from .engines import EngineVoice, create_engine
+from .errors import CastError
+from .model import INTERVIEWER, NARRATOR, Cast
+from .render import check_voices, default_output, default_script
+from .script import load_episode
+
+PREVIEW_TEXT = "Hello, this is {name}. Here is how I sound when I read a longer sentence aloud."
+
+
+def list_voices(language: str = "") -> tuple[list[EngineVoice], list[str]]:
+    """The engine's voices (those whose language starts with `language`) and variants."""
+    engine = create_engine()
+    voices = [v for v in engine.voices() if v.language.startswith(language.lower())]
+    return voices, engine.variants()
+
+
+def _cast_for(script: Path | None, cast_file: Path | None):
+    script = Path(script) if script else default_script()
+    episode = load_episode(script)
+    cast = load_cast(script, cast_file)
+    return script, episode, cast, assign_voices(episode, cast)
+
+
+def cast_rows(script: Path | None, cast_file: Path | None) -> list[tuple[str, ...]]:
+    """(speaker, voice, variant, rate, pitch, volume) for every speaker of the script."""
+    _, episode, _, voices = _cast_for(script, cast_file)
+    rows = []
+    for s in episode.speakers:
+        v = voices[s.tag]
+        who = s.tag if s.name in (s.tag, "Narrator", "Interviewer") else f"{s.tag} ({s.name})"
+        rows.append((who, v.name, v.variant, str(v.rate), str(v.pitch), f"{v.volume:g}"))
+    return rows
+
+
+def render_preview(script: Path | None, speaker: str, cast_file: Path | None) -> Path:
+    """Render a short sample of one speaker to dist/preview-<speaker>.mp3."""
+    script, episode, cast, voices = _cast_for(script, cast_file)
+    if speaker not in voices:
+        raise CastError(f"no speaker {speaker!r} in {script.name}; speakers: {', '.join(voices)}", script)
+    engine = create_engine()
+    check_voices(engine, {speaker: voices[speaker]}, cast)
+    name = episode.speaker(speaker).name
+    text = load_lexicon(script).apply(PREVIEW_TEXT.format(name=name))
+    pcm = engine.synthesize(text, voices[speaker])
+    target = default_output(script).with_name(f"preview-{speaker}.mp3")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    encode_mp3([pcm], engine.sample_rate, target)
+    return target

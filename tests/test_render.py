@@ -1,0 +1,136 @@
+"""End to end: render real speech, read the MP3 back with ffprobe, mutagen and a decoder."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from mutagen.id3 import ID3, CTOCFlags
+from typer.testing import CliRunner
+
+from audio.cli import app
+from audio.render import render
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def rendered(project, cache_dir):
+    """The two-guest script rendered with espeak-ng through the CLI."""
+    script = project / "scripts" / "tiny.txt"
+    result = runner.invoke(app, ["render", str(script), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return project / "dist" / "tiny.mp3"
+
+
+def test_render_writes_a_tagged_chaptered_mp3(rendered, probe):
+    info = probe(rendered)
+    fmt = info["format"]
+    assert fmt["format_name"] == "mp3"
+    stream = info["streams"][0]
+    assert (stream["codec_name"], int(stream["sample_rate"]), stream["channels"]) == ("mp3", 44100, 1)
+    assert abs(int(stream["bit_rate"]) - 64000) < 1000
+    tags = {k.lower(): v for k, v in fmt["tags"].items()}
+    assert tags["title"] == "Tiny robots: 'Small is the new big'"
+    assert tags["artist"] == "Jane Smith, RK"
+    assert tags["album"] == "Interviews, read aloud"
+    assert tags["date"] == "2024-03-14"
+    assert tags["genre"] == "Podcast"
+    assert tags["comment"] == "Two researchers explain why the smallest machines matter."
+    assert tags["language"] == "eng"
+
+    chapters = info["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == ["Introduction", "Swarms in the wild"]
+    assert chapters[0]["start_time"] == "0.000000"
+    assert chapters[0]["end"] == chapters[1]["start"]  # back to back, in milliseconds
+    duration = float(fmt["duration"])
+    assert abs(float(chapters[-1]["end_time"]) - duration) < 0.06
+    assert 6 < duration < 40
+
+
+def test_id3_frames_are_v23_with_ordered_toc_and_time_ordered_chap_frames(rendered):
+    tags = ID3(str(rendered), translate=False)  # the frames as stored, not upgraded to v2.4
+    assert tags.version[:2] == (2, 3)
+    assert tags["TLAN"].text == ["eng"]
+    assert (str(tags["TYER"]), str(tags["TDAT"])) == ("2024", "1403")  # v2.3 keeps the date in TYER + TDAT
+    toc = tags.getall("CTOC")
+    assert len(toc) == 1
+    assert toc[0].flags & CTOCFlags.TOP_LEVEL and toc[0].flags & CTOCFlags.ORDERED
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    assert list(toc[0].child_element_ids) == sorted(chaps, key=lambda k: chaps[k].start_time)
+    for c in chaps.values():
+        assert c.start_offset == c.end_offset == 0xFFFFFFFF
+    # In the file itself, CHAP frames follow their start times (players read file order).
+    raw = rendered.read_bytes()[: 10 + tags.size]
+    in_file = [m.group(1).decode() for m in re.finditer(rb"CHAP.{6}(chp\d+)\x00", raw, re.S)]
+    assert in_file == list(toc[0].child_element_ids)
+
+
+def test_render_writes_transcript_chapters_and_manifest_that_agree(rendered, probe):
+    dist = rendered.parent
+    manifest = json.loads((dist / "tiny.json").read_text())
+    chapters = json.loads((dist / "tiny.chapters.json").read_text())
+    assert chapters["version"] == "1.2.0"
+    probed = probe(rendered)["chapters"]
+    assert [(c["title"], c["startTime"]) for c in chapters["chapters"]] == [
+        (c["tags"]["title"], int(c["start"]) / 1000) for c in probed
+    ]
+    vtt = (dist / "tiny.vtt").read_text()
+    assert vtt.startswith("WEBVTT")
+    assert "<v Jane Smith>We build robots the size of a grain of sand.</v>" in vtt
+    speakers = [s["speaker"] for s in manifest["segments"]]
+    assert speakers == ["narrator", "narrator", "interviewer", "JS", "RK", "narrator", "interviewer", "JS"]
+    assert "Jane Smith: We build robots" in (dist / "tiny.srt").read_text()
+
+
+def test_second_render_of_unchanged_script_does_nothing(project, cache_dir):
+    script = project / "scripts" / "tiny.txt"
+    first = render(script)
+    assert first.synthesized == 8 and not first.up_to_date
+    mp3 = project / "dist" / "tiny.mp3"
+    before = mp3.read_bytes()
+    again = render(script)
+    assert again.up_to_date and again.synthesized == 0
+    assert mp3.read_bytes() == before
+    forced = render(script, force=True)
+    assert forced.synthesized == 8 and not forced.up_to_date
+
+
+def test_changed_script_synthesizes_only_new_segments(project, cache_dir):
+    script = project / "scripts" / "tiny.txt"
+    render(script)
+    script.write_text(script.read_text().replace("long before anywhere else", "before anywhere else"))
+    result = render(script)
+    assert result.synthesized == 1 and result.cached == 7
+
+
+def test_tone_engine_chapters_are_back_to_back_and_marks_sit_in_pauses(project, tone_cast, decode, probe):
+    script = project / "scripts" / "tiny.txt"
+    result = render(script, cast_file=tone_cast, engine_name="tone")
+    timeline = result.timeline
+    assert timeline.chapters[0].start == 0
+    assert timeline.chapters[-1].end == timeline.length
+    for a, b in zip(timeline.chapters, timeline.chapters[1:]):
+        assert a.end == b.start
+    rate, samples = decode(result.output)
+    assert abs(len(samples) - timeline.length) <= rate // 100  # decoded length matches the plan
+    for mark, take in ((c, next(t for t in timeline.takes if t.chapter == i)) for i, c in enumerate(timeline.chapters)):
+        if mark.start == 0:
+            continue
+        before = samples[mark.start - rate // 4 : mark.start]
+        assert abs(before.astype(int)).max() < 300  # silence in the 250 ms before the mark
+        assert 0 < (take.start - mark.start) / rate <= 0.5  # the first word follows within 0.5 s
+
+
+def test_failed_render_leaves_previous_episode_untouched(project, cache_dir):
+    script = project / "scripts" / "tiny.txt"
+    render(script)
+    mp3 = project / "dist" / "tiny.mp3"
+    before = {p.name: p.read_bytes() for p in mp3.parent.iterdir() if p.is_file()}
+    (project / "voices" / "tiny.toml").write_text('[voices.JS]\nvoice = "en-gb"\nvariant = "f3"\n')
+    result = runner.invoke(app, ["render", str(script)])
+    assert result.exit_code == 4
+    assert "tiny.toml" in result.output and "'JS'" in result.output
+    after = {p.name: p.read_bytes() for p in mp3.parent.iterdir() if p.is_file()}
+    assert after == before
