@@ -44,8 +44,8 @@ def is_explicit(text: str) -> bool:
 
 
 def _toml_string(value: str) -> str:
-    # A JSON string is a valid TOML basic string.
-    return json.dumps(value, ensure_ascii=False)
+    """A TOML basic string: JSON's escapes, plus DEL, which TOML also forbids raw."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def format_explicit(episode: Episode) -> str:

@@ -121,6 +121,14 @@ def date_line(text: str) -> tuple[str, _dt.date] | None:
     return ("release", when) if when else None
 
 
+_BARE_LABEL = re.compile(rf"^(?:{_RELEASE_WORDS}|{_UPDATE_WORDS})\s*:\s*$", re.I)
+
+
+def is_date_label(text: str) -> bool:
+    """True for a date label standing alone on its line (`Published:`), the date below it."""
+    return bool(_BARE_LABEL.match(text.strip()))
+
+
 def is_chrome(text: str) -> bool:
     """True for web-page chrome that is never voiced (`Teilen`, `Copied!`, photo credits, …)."""
     stripped = text.strip().strip("|•·»«›‹>").strip()

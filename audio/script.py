@@ -88,6 +88,7 @@ class _Para:
     line: int
     end_line: int
     alone: bool  # the only paragraph of its block (between blank lines)
+    lines: list[str] = field(default_factory=list)  # the source lines, as written
     tag: str | None = None
     name: str | None = None
     body: str = ""
@@ -101,11 +102,8 @@ class _Split:
     bios: list[Segment] = field(default_factory=list)
     not_spoken: list[NotSpoken] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
-    order: list[str] = field(default_factory=list)
 
     def segment(self, speaker: str, text: str, para: _Para) -> Segment:
-        if speaker not in self.order:
-            self.order.append(speaker)
         return Segment("", speaker, text, para.line, para.end_line)
 
     def say(self, speaker: str, text: str, para: _Para) -> None:
@@ -114,7 +112,7 @@ class _Split:
         self.chapters[-1][1].append(self.segment(speaker, text, para))
 
     def skip(self, para: _Para, reason: str) -> None:
-        for offset, text in enumerate(para.text.split("\n")):
+        for offset, text in enumerate(para.lines):
             if text.strip():
                 self.not_spoken.append(NotSpoken(para.line + offset, text.strip(), reason))
 
@@ -148,7 +146,7 @@ def load_episode(path: Path) -> Episode:
 
 def split_script(text: str, source: Path | None = None) -> Episode:
     """Split interview text into an `Episode`. Never raises on any text."""
-    paras = _paragraphs(text)
+    paras = _paragraphs(text.replace("\r\n", "\n").replace("\r", "\n"))
     _read_tags(paras)
     names = {p.tag: p.name for p in paras if p.tag and p.name}
     guest_tags = [p.tag for p in paras if p.tag and p.tag not in (INTERVIEWER, NARRATOR)]
@@ -163,9 +161,12 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     last_question = max((i for i, p in enumerate(paras) if not p.tag and _ends_with_question(p.text)), default=-1)
 
     for i, para in enumerate(paras):
-        dated = frontmatter.date_line(para.text) if "\n" not in para.text else None
+        dated = frontmatter.date_line(para.text.replace("\n", " "))
         if frontmatter.is_chrome(para.text):
             state.skip(para, "page chrome")
+            continue
+        if not any(ch.isalnum() for ch in para.text):
+            state.skip(para, "no words to say")
             continue
         if dated:
             kind, when = dated
@@ -236,7 +237,8 @@ def _episode(state: _Split, title: str, date, lede: list[str], source: Path | No
     chapters = assign_ids(chapters)
     if not title and chapters:
         title = source.stem.replace("-", " ").replace("_", " ").strip() if source else "Untitled"
-    speakers = tuple(_speaker(tag, state.names) for tag in state.order)
+    order = dict.fromkeys(s.speaker for c in chapters for s in c.segments)
+    speakers = tuple(_speaker(tag, state.names) for tag in order)
     state.not_spoken.sort(key=lambda n: n.line)
     return Episode(
         title=title,
@@ -275,18 +277,25 @@ def _paragraphs(text: str) -> list[_Para]:
             flush()
             continue
         standalone = bool(
-            _tag_match(line) or frontmatter.date_line(line) or frontmatter.is_chrome(line)
+            _tag_match(line) or frontmatter.date_line(line) or frontmatter.is_date_label(line) or frontmatter.is_chrome(line)
             or frontmatter.is_category_label(line) or line.startswith("#")
         )
+        if block and frontmatter.is_date_label(block[-1].text) and frontmatter.date_line(line):
+            block[-1].text += "\n" + line  # `Published:` above the date itself
+            block[-1].end_line = number
+            block[-1].lines.append(line)
+            continue
         joinable = block and not standalone and not block[-1].text.startswith("#") and not (
             frontmatter.is_chrome(block[-1].text) or frontmatter.date_line(block[-1].text)
+            or frontmatter.is_date_label(block[-1].text)
             or frontmatter.is_category_label(block[-1].text)
         )
         if joinable:
             block[-1].text += " " + line
             block[-1].end_line = number
+            block[-1].lines.append(line)
         else:
-            block.append(_Para(line, number, number, False))
+            block.append(_Para(line, number, number, False, [line]))
     flush()
     return paras
 
@@ -378,7 +387,7 @@ def _is_heading(para: _Para) -> bool:
     text = para.text
     if text.startswith("#") and _strip_markdown_heading(text):
         return True
-    if not para.alone or "\n" in text or len(text) > MAX_HEADING_CHARS:
+    if not para.alone or para.end_line != para.line or len(text) > MAX_HEADING_CHARS:
         return False
     if len(text.split()) > MAX_HEADING_WORDS:
         return False
