@@ -23,7 +23,7 @@ from .model import Voice
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
+FORMAT = 3
 """Bump when the stored audio changes meaning; older entries are then never read."""
 
 
@@ -89,8 +89,28 @@ class SegmentCache:
         return pcm
 
     def has(self, key: str, sample_rate: int) -> bool:
-        """True if a complete entry exists."""
-        return self.read(key, sample_rate) is not None
+        """True if a complete entry exists (its audio and its loudness)."""
+        return self.read_info(key) is not None and self.read(key, sample_rate) is not None
+
+    def read_info(self, key: str) -> dict | None:
+        """What was measured of an entry (its loudness), or None."""
+        try:
+            data = json.loads(self.path(key).with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def write_info(self, key: str, info: dict) -> None:
+        """Store what was measured of an entry, atomically."""
+        target = self.path(key).with_suffix(".json")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(info, f)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
 
     def write(self, key: str, pcm: bytes, sample_rate: int) -> None:
         """Store an entry atomically: a temporary file beside it, then a rename."""

@@ -35,14 +35,14 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import CastError
-from .model import INTERVIEWER, NARRATOR, Cast, Episode, Pauses, Show, Voice
+from .model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Pauses, Show, Voice
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CAST = "default.toml"
 LEXICON = "lexicon.toml"
 _VOICE_KEYS = {"voice", "variant", "rate", "pitch", "volume"}
-_TOP_KEYS = {"show", "pauses", "voices", "pool", "overrides"}
+_TOP_KEYS = {"show", "pauses", "loudness", "voices", "pool", "overrides"}
 
 
 def project_root(script: Path | None = None) -> Path:
@@ -125,7 +125,7 @@ def _check_keys(raw: dict, path: Path) -> None:
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise CastError(f"unknown table or key {sorted(unknown)[0]!r}; known: {', '.join(sorted(_TOP_KEYS))}", path)
-    for section, model in (("show", Show), ("pauses", Pauses)):
+    for section, model in (("show", Show), ("pauses", Pauses), ("loudness", Mastering)):
         table = raw.get(section, {})
         if not isinstance(table, dict):
             raise CastError(f"[{section}] must be a table", path)
@@ -178,6 +178,7 @@ def _build_cast(data: dict, sources: list[Path]) -> Cast:
         voices=voices,
         pool=pool,
         pauses=Pauses(**data.get("pauses", {})),
+        loudness=Mastering(**data.get("loudness", {})),
         show=Show(**data.get("show", {})),
         sources=tuple(sources),
     )

@@ -59,13 +59,17 @@ def encode_mp3(
     target: Path,
     settings: Mp3Settings = Mp3Settings(),
     filters: str = "",
+    sample_format: str = "s16le",
 ) -> None:
-    """Encode mono 16-bit PCM, streamed from `pcm`, into an MP3 file at `target`."""
+    """Encode mono PCM (`sample_format`), streamed from `pcm`, into an MP3 file at `target`.
+
+    `filters` run after resampling to the output rate.
+    """
     ffmpeg, _ = find_ffmpeg()
-    chain = ",".join(f for f in (filters, f"aresample={settings.sample_rate}:resampler=soxr") if f)
+    chain = ",".join(f for f in (f"aresample={settings.sample_rate}:resampler=soxr", filters) if f)
     command = [
         ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+        "-f", sample_format, "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
         "-af", chain,
         "-c:a", "libmp3lame", "-b:a", settings.bitrate, "-ac", str(settings.channels),
         "-ar", str(settings.sample_rate), "-write_xing", "1", "-id3v2_version", "0",

@@ -147,6 +147,16 @@ class Show:
 
 
 @dataclass(frozen=True)
+class Mastering:
+    """Loudness of the finished episode, as measured by ITU-R BS.1770."""
+
+    target: float = -16.0
+    """Integrated loudness in LUFS (the podcast standard is -16)."""
+    true_peak: float = -1.0
+    """Ceiling for true peaks, in dBTP."""
+
+
+@dataclass(frozen=True)
 class Cast:
     """Who speaks with which voice, and how the episode is paced."""
 
@@ -158,6 +168,8 @@ class Cast:
     """Pause lengths."""
     show: Show = field(default_factory=Show)
     """Show settings."""
+    loudness: Mastering = field(default_factory=Mastering)
+    """Loudness target and true-peak ceiling."""
     sources: tuple[Path, ...] = ()
     """The cast files this cast was read from, most specific last."""
 

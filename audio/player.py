@@ -81,6 +81,7 @@ _JS = """
   const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const EPS = 0.001;
   let pending = null, currentChapter = null, currentCue = null, ownHash = "", userScrolled = -Infinity;
+  let whole = "";  // "loading", then "done", once the MP3 is fetched whole (see loadWhole)
 
   function position() { return pending !== null ? pending : audio.currentTime; }
   function length() { return isFinite(audio.duration) ? audio.duration : data.duration; }
@@ -129,7 +130,7 @@ _JS = """
 
   function seek(t, play) {
     t = Math.max(0, Math.min(t, length()));
-    if (audio.readyState >= 1) { audio.currentTime = t; pending = null; } else { pending = t; }
+    if (audio.readyState >= 1 && whole !== "loading") { audio.currentTime = t; pending = null; } else { pending = t; }
     highlight(t, true);
     if (play) { const p = audio.play(); if (p) p.catch(() => {}); }
   }
@@ -165,7 +166,25 @@ _JS = """
     if (audio.paused) { const p = audio.play(); if (p) p.catch(() => {}); } else audio.pause();
   }
 
+  // A server that ignores Range requests (python -m http.server) leaves the audio unseekable:
+  // fetch it whole instead, as a blob in which every position can be reached.
+  function loadWhole() {
+    whole = "loading";
+    if (pending === null) pending = audio.currentTime;
+    fetch(audio.currentSrc)
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.statusText))))
+      .then((blob) => {
+        const playing = !audio.paused;
+        whole = "done";
+        audio.src = URL.createObjectURL(blob);
+        if (playing) audio.play().catch(() => {});
+      })
+      .catch(() => { whole = "done"; pending = null; });  // it still plays, from the start only
+  }
+
   audio.addEventListener("loadedmetadata", () => {
+    const s = audio.seekable;
+    if (!whole && /^https?:$/.test(location.protocol) && !(s.length && s.end(s.length - 1) > 0)) return loadWhole();
     if (pending !== null) { const t = pending; pending = null; audio.currentTime = t; }
   });
   audio.addEventListener("timeupdate", () => highlight(position(), false));
@@ -200,10 +219,9 @@ _JS = """
   ["wheel", "touchmove"].forEach((kind) =>
     window.addEventListener(kind, () => { userScrolled = Date.now(); }, { passive: true }));
 
-  function measureBar() { document.documentElement.style.setProperty("--bar", bar.offsetHeight + "px"); }
-  window.addEventListener("resize", measureBar);
+  // The sticky bar's height, for the chapter list and for scrolling cues out from under it.
+  new ResizeObserver(() => document.documentElement.style.setProperty("--bar", bar.offsetHeight + "px")).observe(bar);
   window.addEventListener("hashchange", () => { if (location.hash !== ownHash) fromHash(!audio.paused); });
-  measureBar();
   highlight(0, false);
   fromHash(false);
 })();

@@ -26,9 +26,11 @@ from .engines import SpeechEngine, create_engine
 from .errors import BusyError, CastError, OutputError, ScriptError
 from .model import Cast, Episode, Metadata, Timeline, Voice
 from .script import load_episode
+from .player import player_html
 from .sidecars import chapters_json, manifest_json, read_manifest, srt_text, vtt_text
-from .stitch import Placed, plan, prepare, stream
-from .synth import Job, missing_jobs, synthesize_jobs
+from .loudness import limiter, speaker_gains
+from .stitch import HEADROOM_DB, Placed, plan, prepare, stream
+from .synth import Job, is_current, missing_jobs, store, synthesize_jobs
 from .tags import ChapterTag, write_tags
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ def sidecar_paths(mp3: Path) -> dict[str, Path]:
         "srt": stem.with_suffix(".srt"),
         "chapters": Path(f"{stem}.chapters.json"),
         "manifest": stem.with_suffix(".json"),
+        "html": stem.with_suffix(".html"),
     }
 
 
@@ -153,7 +156,7 @@ def render(
     unique = len({j.key for j in jobs})
     reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
     synthesize_jobs(
-        todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine=engine
+        todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine, cast.loudness
     )
 
     with _locked(output):
@@ -171,20 +174,33 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
             index += 1
     by_key = {j.key: j for j in jobs}
 
-    def load(key: str):
-        pcm = cache.read(key, rate)
+    def entry(key: str) -> tuple[bytes, dict]:
+        pcm, info = cache.read(key, rate), cache.read_info(key)
         if pcm is None:  # vanished or damaged since synthesis: say it again
             job = by_key[key]
             pcm = engine.synthesize(job.text, job.voice)
-            cache.write(key, pcm, rate)
-        return prepare(pcm, rate)
+            info = None
+        if not is_current(info, pcm, cast.loudness):
+            store(cache, key, pcm, rate, cast.loudness)
+            info = cache.read_info(key)
+        return pcm, info
 
     measure = reporter.stage("Measuring", len(placed))
-    lengths = []
+    infos = {}
     for p in placed:
-        lengths.append(len(load(p.cache_key).raw_data) // 2)
+        infos[p.cache_key] = entry(p.cache_key)[1]
         measure(1)
+    bounds = {key: tuple(info["speech"]) for key, info in infos.items()}
+    gains = speaker_gains(
+        ((p.segment.speaker, infos[p.cache_key]["samples"] / rate, infos[p.cache_key]) for p in placed),
+        cast.loudness.target,
+    )
+    lengths = [bounds[p.cache_key][1] - bounds[p.cache_key][0] for p in placed]
     timeline = plan(placed, lengths, [c.title for c in episode.chapters], cast.pauses, rate)
+
+    def load(take):
+        pcm, _ = entry(take.cache_key)
+        return prepare(pcm, rate, bounds[take.cache_key], gains[take.segment.speaker])
 
     meta = Metadata(
         title=episode.title,
@@ -201,14 +217,17 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
         "vtt": vtt_text(episode, timeline),
         "srt": srt_text(episode, timeline),
         "chapters": chapters_json(episode, timeline),
-        "manifest": manifest_json(episode, timeline, digest, output.name),
+        "manifest": manifest_json(episode, timeline, digest, output.name, cast.show),
     }
+    texts["html"] = player_html(json.loads(texts["manifest"]))
     with _staged(output) as mp3_tmp, contextlib.ExitStack() as stack:
         encode_mp3(
-            stream(timeline, lambda take: load(take.cache_key), reporter.stage("Encoding", len(timeline.takes))),
+            stream(timeline, load, reporter.stage("Encoding", len(timeline.takes))),
             rate,
             mp3_tmp,
             settings,
+            filters=f"volume={HEADROOM_DB}dB,{limiter(cast.loudness.true_peak)}",
+            sample_format="s32le",
         )
         write_tags(mp3_tmp, meta, chapters)
         staged = []
@@ -237,6 +256,7 @@ def _digest(episode: Episode, cast: Cast, jobs: list[Job], settings: Mp3Settings
         "chapters": [[c.title, [[s.id, s.speaker, s.text] for s in c.segments]] for c in episode.chapters],
         "keys": [j.key for j in jobs],
         "pauses": asdict(cast.pauses),
+        "loudness": asdict(cast.loudness),
         "show": asdict(cast.show),
         "mp3": asdict(settings),
     }

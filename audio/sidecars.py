@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from .model import Episode, Timeline
+from .model import Episode, Show, Timeline
 
 CHAPTERS_VERSION = "1.2.0"
 MANIFEST_VERSION = 1
@@ -60,7 +60,7 @@ def chapters_json(episode: Episode, timeline: Timeline) -> str:
     )
 
 
-def manifest_json(episode: Episode, timeline: Timeline, digest: str, mp3_name: str) -> str:
+def manifest_json(episode: Episode, timeline: Timeline, digest: str, mp3_name: str, show: Show) -> str:
     """The render manifest: every segment's id, chapter, speaker, voice, text, times and cache key."""
     rate = timeline.sample_rate
     return json.dumps(
@@ -69,6 +69,9 @@ def manifest_json(episode: Episode, timeline: Timeline, digest: str, mp3_name: s
             "digest": digest,
             "audio": mp3_name,
             "title": episode.title,
+            "show": show.name,
+            "language": show.language,
+            "lede": episode.lede,
             "date": episode.date.isoformat() if episode.date else None,
             "sample_rate": rate,
             "duration": timeline.length / rate,

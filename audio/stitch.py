@@ -30,6 +30,10 @@ TAIL_MS = 1000
 """Silence after the last words."""
 MARK_BEFORE_MS = 400
 """A chapter mark sits this long before its first words (at most half the pause)."""
+SAMPLE_BYTES = 4
+"""The stream is signed 32-bit little-endian mono."""
+HEADROOM_DB = 24.0
+"""The stream runs this much below full scale, so that levelling gain never clips; the encoder adds it back."""
 
 
 @dataclass(frozen=True)
@@ -43,16 +47,28 @@ class Placed:
     gain_db: float = 0.0
 
 
-def prepare(pcm: bytes, sample_rate: int, gain_db: float = 0.0) -> AudioSegment:
-    """Trim a segment's silent edges (keeping a little), apply gain, fade its ends."""
+def speech_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:
+    """(first, end) sample of a segment's speech, keeping a little silence around it."""
     audio = AudioSegment(data=pcm, sample_width=2, frame_rate=sample_rate, channels=1)
-    start = max(0, detect_leading_silence(audio, SILENCE_DBFS, 5) - EDGE_MS)
-    end = len(audio) - max(0, detect_leading_silence(audio.reverse(), SILENCE_DBFS, 5) - EDGE_MS)
-    if end - start < 2 * FADE_MS:
-        start, end = 0, len(audio)
-    audio = audio[start:end]
-    if gain_db:
-        audio = audio.apply_gain(gain_db)
+    total = len(pcm) // 2
+    lead = max(0, detect_leading_silence(audio, SILENCE_DBFS, 5) - EDGE_MS)
+    trail = max(0, detect_leading_silence(audio.reverse(), SILENCE_DBFS, 5) - EDGE_MS)
+    start = min(total, lead * sample_rate // 1000)
+    end = max(start, total - trail * sample_rate // 1000)
+    if end - start < 2 * FADE_MS * sample_rate // 1000:
+        return 0, total
+    return start, end
+
+
+def prepare(pcm: bytes, sample_rate: int, bounds: tuple[int, int], gain_db: float = 0.0) -> AudioSegment:
+    """Cut a segment to its speech `bounds`, apply gain, fade its ends.
+
+    The result has 32-bit samples, `HEADROOM_DB` below full scale, so that gain never
+    clips: the encoder restores the level and its limiter takes care of the peaks.
+    """
+    start, end = bounds
+    audio = AudioSegment(data=pcm[2 * start : 2 * end], sample_width=2, frame_rate=sample_rate, channels=1)
+    audio = audio.set_sample_width(SAMPLE_BYTES).apply_gain(gain_db - HEADROOM_DB)
     return audio.fade_in(FADE_MS).fade_out(FADE_MS)
 
 
@@ -110,7 +126,7 @@ def stream(
     for take in timeline.takes:
         yield from _silence(take.start - position, block)
         pcm = load(take).raw_data
-        expected = (take.end - take.start) * 2
+        expected = (take.end - take.start) * SAMPLE_BYTES
         if len(pcm) != expected:  # the cache changed under us: keep the timeline exact
             pcm = pcm[:expected].ljust(expected, b"\0")
         yield pcm
@@ -123,5 +139,5 @@ def stream(
 def _silence(samples: int, block: int) -> Iterator[bytes]:
     while samples > 0:
         n = min(samples, block)
-        yield bytes(2 * n)
+        yield bytes(SAMPLE_BYTES * n)
         samples -= n

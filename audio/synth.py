@@ -13,13 +13,16 @@ import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import SegmentCache
 from .engines import SpeechEngine, create_engine
 from .errors import EngineError, PodcastError
-from .model import Voice
+from .loudness import analyse_segment
+from .model import Mastering, Voice
+from .stitch import speech_bounds
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +55,16 @@ def synthesize_jobs(
     workers: int | None = None,
     progress: Progress | None = None,
     engine: SpeechEngine | None = None,
+    mastering: Mastering = Mastering(),
 ) -> None:
-    """Synthesize every job into the cache. Uses worker processes when it pays."""
+    """Synthesize and measure every job into the cache. Uses worker processes when it pays."""
     if not jobs:
         return
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     if workers == 1 or sum(len(j.text) for j in jobs) < 2000:
         engine = engine or create_engine(engine_name)
         for job in jobs:
-            cache.write(job.key, engine.synthesize(job.text, job.voice), engine.sample_rate)
+            store(cache, job.key, engine.synthesize(job.text, job.voice), engine.sample_rate, mastering)
             if progress:
                 progress(1)
         return
@@ -70,7 +74,7 @@ def synthesize_jobs(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(engine_name, str(cache.root)),
+        initargs=(engine_name, str(cache.root), mastering),
     )
     try:
         pending = {pool.submit(_work, job) for job in ordered}
@@ -80,34 +84,65 @@ def synthesize_jobs(
                 future.result()  # re-raises a worker's error here
                 if progress:
                     progress(1)
+    except BrokenProcessPool:
+        _stop(pool)
+        raise EngineError("a synthesis worker died; run again, or with --workers 1 to see why") from None
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
+        _stop(pool)
         raise
     pool.shutdown(wait=True)
 
 
-_worker: tuple[SpeechEngine, SegmentCache] | None = None
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what is queued, end the workers."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
-def _start_worker(engine_name: str, cache_root: str) -> None:
+_worker: tuple[SpeechEngine, SegmentCache, Mastering] | None = None
+
+
+def _start_worker(engine_name: str, cache_root: str, mastering: Mastering) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing a library prints may reach our stdout
     logging.basicConfig(level=logging.WARNING)
-    _worker = (create_engine(engine_name), SegmentCache(Path(cache_root)))
+    _worker = (create_engine(engine_name), SegmentCache(Path(cache_root)), mastering)
 
 
 def _work(job: Job) -> str:
     assert _worker is not None
-    engine, cache = _worker
+    engine, cache, mastering = _worker
     try:
         pcm = engine.synthesize(job.text, job.voice)
     except PodcastError:
         raise
     except Exception as exc:  # keep the message, lose the unpicklable parts
         raise EngineError(f"synthesis failed for {job.text[:40]!r}: {exc}") from None
-    cache.write(job.key, pcm, engine.sample_rate)
+    store(cache, job.key, pcm, engine.sample_rate, mastering)
     return job.key
+
+
+def store(cache: SegmentCache, key: str, pcm: bytes, sample_rate: int, mastering: Mastering) -> None:
+    """Measure a segment and cache audio and measurement; the audio last, as it marks the entry complete."""
+    cache.write_info(key, describe(pcm, sample_rate, mastering))
+    cache.write(key, pcm, sample_rate)
+
+
+def describe(pcm: bytes, sample_rate: int, mastering: Mastering) -> dict:
+    """What the stitcher needs to know of a segment: its loudness and where its speech is."""
+    info = analyse_segment(pcm, sample_rate, mastering.target, mastering.true_peak)
+    start, end = speech_bounds(pcm, sample_rate)
+    return {**info, "samples": len(pcm) // 2, "speech": [start, end]}
+
+
+def is_current(info: dict | None, pcm: bytes, mastering: Mastering) -> bool:
+    """True if a cached measurement fits this audio and these loudness settings."""
+    return bool(
+        info
+        and info.get("samples") == len(pcm) // 2
+        and info.get("measured_for") == [mastering.target, mastering.true_peak]
+    )

@@ -1,0 +1,146 @@
+"""Loudness: ITU-R BS.1770 measurement (ffmpeg's ebur128) and the gains that level speakers.
+
+Each segment is measured once, right after synthesis, and the result is cached with
+it. Speakers are then levelled to the target with one gain each, and a true-peak
+limiter in the encoder keeps the peaks below the ceiling.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .encode import find_ffmpeg
+from .errors import EncodingError
+
+MAX_GAIN_DB = 24.0
+_INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf|nan) LUFS", re.S)
+_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf|nan) dBFS", re.S)
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """One measurement."""
+
+    lufs: float | None
+    """Integrated loudness in LUFS; None where the audio is too short or silent to tell."""
+    peak: float | None
+    """True peak in dBTP; None for silence."""
+
+
+def _number(match: re.Match | None) -> float | None:
+    if not match:
+        return None
+    value = float(match.group(1)) if match.group(1) not in ("-inf", "nan") else None
+    return value if value is not None and value > -69.0 else None
+
+
+_EBUR128 = "ebur128=peak=true:framelog=quiet"
+
+
+def _run(args: list[str], data: bytes | None) -> Loudness:
+    ffmpeg, _ = find_ffmpeg()
+    command = [ffmpeg, "-hide_banner", "-nostats", "-nostdin", *args]
+    try:
+        out = subprocess.run(command, input=data, capture_output=True, timeout=600)
+    except OSError as exc:
+        raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
+    text = out.stderr.decode(errors="replace")
+    if out.returncode != 0:
+        raise EncodingError(f"ffmpeg could not measure loudness ({text.strip().splitlines()[-1:]})")
+    summary = text[text.rfind("Summary:") :]
+    return Loudness(_number(_INTEGRATED.search(summary)), _number(_PEAK.search(summary)))
+
+
+def measure_pcm(pcm: bytes, sample_rate: int) -> Loudness:
+    """Loudness of 16-bit mono PCM."""
+    return _run(["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", "-af", _EBUR128, "-f", "null", "-"], pcm)
+
+
+REFERENCE_LEVEL = -20.0
+"""About how loud espeak-ng speaks; segments are test-limited as if raised from here."""
+TYPICAL_LOSS_DB = 0.8
+"""About what the limiter takes from espeak-ng's speech."""
+MP3_LOSS_DB = 0.4
+"""What 64 kbit/s libmp3lame takes from the loudness of speech, as measured on the example."""
+
+
+def analyse_segment(pcm: bytes, sample_rate: int, target: float, true_peak: float) -> dict:
+    """A segment's loudness, and how much the limiter takes from it.
+
+    One ffmpeg run measures the segment as it is and as it will sound once raised to
+    about `target` and limited; the difference tells how much louder its speaker must
+    be made so that the limited episode meets the target.
+    """
+    gain = target - REFERENCE_LEVEL + TYPICAL_LOSS_DB
+    graph = (
+        "[0:a]asplit=2[a][b];[a]ebur128=framelog=quiet[plain];"
+        f"[b]volume={gain:.2f}dB,{limiter(true_peak)},ebur128=framelog=quiet[limited]"
+    )
+    ffmpeg, _ = find_ffmpeg()
+    command = [
+        ffmpeg, "-hide_banner", "-nostats", "-nostdin", "-f", "s16le", "-ar", str(sample_rate), "-ac", "1",
+        "-i", "pipe:0", "-filter_complex", graph,
+        "-map", "[plain]", "-f", "null", "-", "-map", "[limited]", "-f", "null", "-",
+    ]  # fmt: skip
+    try:
+        out = subprocess.run(command, input=pcm, capture_output=True, timeout=600)
+    except OSError as exc:
+        raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
+    text = out.stderr.decode(errors="replace")
+    if out.returncode != 0:
+        raise EncodingError(f"ffmpeg could not measure loudness ({text.strip().splitlines()[-1:]})")
+    found = {
+        int(m.group(1)): _number(_INTEGRATED.search(text, m.end()))
+        for m in re.finditer(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:", text)
+    }
+    lufs, after = (found[k] for k in sorted(found)) if len(found) == 2 else (None, None)
+    loss = lufs + gain - after if lufs is not None and after is not None else 0.0
+    return {"lufs": lufs, "limiter_loss": round(max(0.0, loss), 2), "measured_for": [target, true_peak]}
+
+
+def measure_file(path: Path) -> Loudness:
+    """Loudness of any file ffmpeg can decode (an MP3, after the encoder delay is removed)."""
+    return _run(["-i", str(path), "-af", _EBUR128, "-f", "null", "-"], None)
+
+
+def combined(parts: Iterable[tuple[float, float]]) -> float | None:
+    """Loudness of several (seconds, LUFS) parts played in turn, by their mean energy."""
+    energy = seconds = 0.0
+    for duration, lufs in parts:
+        energy += duration * 10 ** (lufs / 10)
+        seconds += duration
+    return 10 * math.log10(energy / seconds) if seconds and energy > 0 else None
+
+
+def speaker_gains(parts: Iterable[tuple[str, float, dict]], target: float) -> dict[str, float]:
+    """One gain (dB) per speaker that brings each speaker, once limited, to `target`.
+
+    `parts` are (speaker, seconds, analysis from `analyse_segment`) for every segment.
+    """
+    by_speaker: dict[str, list[tuple[float, float, float]]] = {}
+    for speaker, seconds, info in parts:
+        by_speaker.setdefault(speaker, [])
+        if info.get("lufs") is not None:
+            by_speaker[speaker].append((seconds, info["lufs"], info.get("limiter_loss", 0.0)))
+    gains = {}
+    for speaker, measured in by_speaker.items():
+        level = combined((s, lufs) for s, lufs, _ in measured)
+        seconds = sum(s for s, _, _ in measured)
+        loss = sum(s * x for s, _, x in measured) / seconds if seconds else 0.0
+        gain = 0.0 if level is None else target - level + loss + MP3_LOSS_DB
+        gains[speaker] = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain))
+    return gains
+
+
+def limiter(true_peak: float, margin_db: float = 2.0) -> str:
+    """An ffmpeg filter that keeps peaks `margin_db` below the true-peak ceiling (MP3 coding adds some).
+
+    A fast release touches only the peaks, so that loudness is kept.
+    """
+    ceiling = 10 ** ((true_peak - margin_db) / 20)
+    return f"alimiter=limit={ceiling:.4f}:level=disabled:attack=0.5:release=5"

@@ -1,0 +1,118 @@
+"""The example episode, rendered once with the real engine and read back independently."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADINGS = [
+    "Effective compression method in pre-training",
+    "Companies should carefully examine every application",
+    "First model that strongly combines Chinese and Western culture",
+    "Development of AI models is only just beginning",
+    "Development opens up new opportunities",
+    "A lot of talent in Europe that could be pooled",
+]
+
+
+@pytest.fixture(scope="module")
+def episode(tmp_path_factory) -> Path:
+    """`podcast render` of the example, as a user runs it, into a temporary folder."""
+    out = tmp_path_factory.mktemp("episode") / "deepseek-interview.mp3"
+    cache = tmp_path_factory.mktemp("cache")
+    result = subprocess.run(
+        [sys.executable, "-m", "audio", "render", "--out", str(out), "--cache-dir", str(cache)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_example_has_the_sections_as_chapters_back_to_back(episode, probe):
+    info = probe(episode)
+    chapters = info["chapters"]
+    titles = [c["tags"]["title"] for c in chapters]
+    assert len(chapters) >= 7
+    assert all(h in titles for h in HEADINGS)
+    assert titles.index(HEADINGS[0]) < titles.index(HEADINGS[-1])
+    assert int(chapters[0]["start"]) == 0
+    for a, b in zip(chapters, chapters[1:]):
+        assert a["end"] == b["start"]
+    duration = float(info["format"]["duration"])
+    assert abs(float(chapters[-1]["end_time"]) - duration) < 0.06
+    assert 8 * 60 < duration < 16 * 60
+    tags = {k.lower(): v for k, v in info["format"]["tags"].items()}
+    assert "Hans Uszkoreit" in tags["artist"] and "Feiyu Xu" in tags["artist"]
+    assert tags["date"] == "2025-02-02"
+
+
+def test_example_meets_the_podcast_loudness_standard(episode, reference_ffmpeg):
+    out = subprocess.run(
+        [reference_ffmpeg, "-hide_banner", "-nostats", "-i", str(episode), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    summary = out.stderr[out.stderr.rfind("Summary:") :]
+    integrated = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s*(-?[\d.]+) dBFS", summary).group(1))
+    assert -17.0 <= integrated <= -15.0
+    assert peak <= -1.0
+
+
+def test_speakers_are_levelled_against_each_other(episode, decode):
+    rate, samples = decode(episode)
+    manifest = json.loads(episode.with_suffix(".json").read_text())
+    energy: dict[str, list[float]] = {}
+    for seg in manifest["segments"]:
+        part = samples[round(seg["start"] * rate) : round(seg["end"] * rate)].astype(float)
+        energy.setdefault(seg["speaker"], []).append(float(np.mean(part**2)))
+    levels = {s: 10 * np.log10(np.mean(e)) for s, e in energy.items()}
+    assert max(levels.values()) - min(levels.values()) < 3.0, levels
+
+
+def test_every_chapter_mark_sits_in_a_pause_before_its_first_words(episode, decode, probe):
+    rate, samples = decode(episode)
+    chapters = probe(episode)["chapters"]
+    manifest = json.loads(episode.with_suffix(".json").read_text())
+    quiet = 10 ** (-45 / 20) * 32768
+    for number, chapter in enumerate(chapters[1:], start=1):
+        mark = round(int(chapter["start"]) * rate / 1000)
+        before = np.abs(samples[mark - rate // 4 : mark].astype(int))
+        assert before.max() < quiet, f"chapter {number}: sound in the 250 ms before the mark"
+        after = np.abs(samples[mark : mark + rate].astype(int))
+        first_sound = int(np.argmax(after > quiet)) / rate
+        assert 0 < first_sound <= 0.5, f"chapter {number}: first words {first_sound:.2f} s after the mark"
+        first = next(s for s in manifest["segments"] if s["chapter"] == number)
+        assert abs(first["start"] - int(chapter["start"]) / 1000 - first_sound) < 0.1
+
+
+def test_sidecars_agree_with_the_mp3(episode, probe):
+    dist = episode.parent
+    manifest = json.loads((dist / "deepseek-interview.json").read_text())
+    chapters = json.loads((dist / "deepseek-interview.chapters.json").read_text())["chapters"]
+    probed = probe(episode)["chapters"]
+    assert [(c["title"], c["startTime"], c["endTime"]) for c in chapters] == [
+        (c["tags"]["title"], int(c["start"]) / 1000, int(c["end"]) / 1000) for c in probed
+    ]
+    assert [c["title"] for c in manifest["chapters"]] == [c["title"] for c in chapters]
+    vtt = (dist / "deepseek-interview.vtt").read_text()
+    cues = re.findall(r"^(\S+)\n(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)\n<v ([^>]+)>", vtt, re.M)
+    assert len(cues) == len(manifest["segments"])
+    names = {s["tag"]: s["name"] for s in manifest["speakers"]}
+
+    def seconds(clock: str) -> float:
+        h, m, s = clock.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    for (cue_id, start, end, name), seg in zip(cues, manifest["segments"]):
+        assert cue_id == seg["id"]
+        assert name == names[seg["speaker"]]
+        assert abs(seconds(start) - seg["start"]) < 0.001 and abs(seconds(end) - seg["end"]) < 0.001
+    assert "<v Hans Uszkoreit>" in vtt and "<v Feiyu Xu>" in vtt
+    assert (dist / "deepseek-interview.html").exists()
