@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from dataclasses import fields
+from dataclasses import fields, replace
 from importlib import resources
 from pathlib import Path
 
@@ -187,29 +187,31 @@ def _build_cast(data: dict, sources: list[Path]) -> Cast:
 def assign_voices(episode: Episode, cast: Cast) -> dict[str, Voice]:
     """A voice for every speaker of the episode.
 
-    Named speakers get their cast voice; the narrator falls back to the interviewer's;
-    other guests get pool voices in order of first appearance, skipping voices already
-    taken, and a higher pitch each time round if the pool runs out.
+    Named speakers get their cast voice; the narrator falls back to the interviewer's.
+    The n-th guest (in order of first appearance) gets the n-th pool voice unless the
+    cast names it, so naming one guest never changes another's voice; pool voices
+    that a role already uses are skipped, and if the pool runs out it starts again a
+    little higher.
     """
+    roles = {cast.voices[r] for r in (NARRATOR, INTERVIEWER) if r in cast.voices}
+    free = [v for v in cast.pool if v not in roles] or list(cast.pool) or [Voice("en")]
     chosen: dict[str, Voice] = {}
-    taken = set(cast.voices.values())
-    free = [v for v in cast.pool if v not in taken] or list(cast.pool) or [Voice("en")]
-    handed = 0
+    slot = 0
     for speaker in episode.speakers:
         tag = speaker.tag
+        if tag in (NARRATOR, INTERVIEWER):
+            fallback = cast.voices.get(INTERVIEWER, Voice("en")) if tag == NARRATOR else Voice("en")
+            chosen[tag] = cast.voices.get(tag, fallback)
+            continue
+        voice = free[slot % len(free)]
+        if slot >= len(free):
+            voice = replace(voice, pitch=min(99, voice.pitch + 12 * (slot // len(free))))
+        slot += 1
         if tag in cast.voices:
             chosen[tag] = cast.voices[tag]
-        elif tag == NARRATOR and INTERVIEWER in cast.voices:
-            chosen[tag] = cast.voices[INTERVIEWER]
         else:
-            voice = free[handed % len(free)]
-            rounds = handed // len(free)
-            if rounds:
-                voice = Voice(voice.name, voice.variant, voice.rate, min(99, voice.pitch + 12 * rounds), voice.volume)
             chosen[tag] = voice
-            handed += 1
-            if tag not in (NARRATOR, INTERVIEWER):
-                log.info("speaker %s is not in the cast; voiced with %s from the pool", tag, voice.label)
+            log.info("speaker %s is not in the cast; voiced with %s from the pool", tag, voice.label)
     return chosen
 
 

@@ -233,6 +233,55 @@ def doctor() -> None:
         print(line)
 
 
+EpisodeArg = Annotated[Path, typer.Argument(help="An episode MP3; chapters are read from its own CHAP/CTOC frames.")]
+
+
+@app.command()
+def chapters(
+    episode: EpisodeArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the chapters as JSON, times in seconds.")] = False,
+) -> None:
+    """List the chapters stored in an MP3: number, start, end, duration, title."""
+    from .listen import chapters_json, chapters_table, read_episode
+
+    found = _run(lambda: read_episode(episode))
+    if as_json:
+        print(json.dumps(chapters_json(found), ensure_ascii=False, indent=2))
+    else:
+        from rich.console import Console
+
+        Console(highlight=False).print(*chapters_table(found))
+
+
+@app.command()
+def extract(
+    episode: EpisodeArg,
+    chapter: Annotated[str, typer.Option("--chapter", "-c", help="Chapter number (1 = first) or title.")],
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Output MP3. Default: '<episode> - NN <title>.mp3' beside it.")
+    ] = None,
+) -> None:
+    """Write one chapter as its own MP3, tagged 'Episode – Chapter'."""
+    from .listen import extract_chapter
+
+    print(_run(lambda: extract_chapter(episode, chapter, out)))
+
+
+@app.command()
+def play(
+    episode: EpisodeArg,
+    chapter: Annotated[
+        Optional[str], typer.Option("--chapter", "-c", help="Start at this chapter: number (1 = first) or title.")
+    ] = None,
+) -> None:
+    """Play an episode, or from a chapter on, with ffplay, mpv, mplayer, cvlc or afplay."""
+    from .listen import play_episode
+
+    code = _run(lambda: play_episode(episode, chapter))
+    if code:
+        raise typer.Exit(code)
+
+
 def main() -> None:
     """Entry point of the `podcast` console script."""
     app()

@@ -7,6 +7,10 @@ The traps of pyttsx3 2.99's espeak driver, and what this adapter does about each
 - it prints `Audio saved to …` on stdout: we swallow stdout while it speaks.
 - it grows a bytes object chunk by chunk, quadratic in the text's length: we speak
   sentence-sized pieces.
+- property changes go through a queue that runs late while its loop is busy: voices
+  are applied through its espeak binding directly, before every utterance, from a
+  freshly started library whenever the voice changes (espeak-ng keeps traces of the
+  previous voice otherwise).
 - a process forked after it started hangs in synthesis: `synth.py` uses `spawn`
   workers, each with its own engine.
 - `SetVoiceByName` falls back to the default voice for an unknown name, and ignores an
@@ -117,7 +121,7 @@ class EspeakEngine:
         self._tmp = Path(tempfile.mkdtemp(prefix="podcast-espeak-"))
         self._voices: list[EngineVoice] | None = None
         self._checked: dict[Voice, str] = {}
-        self._applied: Voice | None = None
+        self._loaded = ""
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
@@ -199,13 +203,23 @@ class EspeakEngine:
         return b"".join(self._utter(piece) for piece in sentence_pieces(text))
 
     def _apply(self, voice: Voice) -> None:
-        if voice == self._applied:
-            return
-        self._tts.setProperty("voice", voice.label)
-        self._tts.setProperty("rate", int(voice.rate))
-        self._tts.setProperty("volume", float(voice.volume))
-        self._tts.setProperty("pitch", int(voice.pitch))
-        self._applied = voice
+        # pyttsx3 queues property changes while its loop is busy and applies them late;
+        # its espeak binding applies them at once.
+        es = self._espeak
+        if voice.label != self._loaded:
+            # espeak-ng keeps traces of the previous voice when it loads the next one (a
+            # variant's `consonants`, `flutter`, …): start each voice from a fresh library
+            # state (about a millisecond), so a segment sounds the same whatever came before.
+            es.Synchronize()
+            es.Terminate()
+            if es.Initialize(es.AUDIO_OUTPUT_RETRIEVAL, 1000) == -1:
+                raise EngineError("espeak-ng could not start again")
+            es.SetSynthCallback(self._tts.proxy._driver._onSynth)
+            es.SetVoiceByName(voice.label.encode())
+            self._loaded = voice.label
+        es.SetParameter(es.RATE, int(voice.rate), 0)
+        es.SetParameter(es.VOLUME, int(round(voice.volume * 100)), 0)
+        es.SetParameter(es.PITCH, int(voice.pitch), 0)
 
     def _utter(self, piece: str) -> bytes:
         target = self._tmp / "utterance.wav"
