@@ -35,13 +35,14 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import CastError
-from .model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Pauses, Show, Voice
+from .model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Override, Pauses, Show, Voice
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CAST = "default.toml"
 LEXICON = "lexicon.toml"
 _VOICE_KEYS = {"voice", "variant", "rate", "pitch", "volume"}
+_OVERRIDE_KEYS = _VOICE_KEYS | {"text", "original"}
 _TOP_KEYS = {"show", "pauses", "loudness", "voices", "pool", "overrides"}
 
 
@@ -137,6 +138,15 @@ def _check_keys(raw: dict, path: Path) -> None:
         raise CastError("[voices] must be a table of speaker = { voice = … }", path)
     for speaker, spec in voices.items():
         _check_voice_table(spec, f"[voices.{speaker}]", path)
+    overrides = raw.get("overrides", {})
+    if not isinstance(overrides, dict):
+        raise CastError("[overrides] must be a table of segment id = { … }", path)
+    for segment, spec in overrides.items():
+        _check_voice_table(spec, f"[overrides.{segment}]", path, _OVERRIDE_KEYS)
+        if not isinstance(spec.get("original"), str):
+            raise CastError(f"[overrides.{segment}] needs original = the segment's text", path)
+        if "text" in spec and (not isinstance(spec["text"], str) or not spec["text"].strip()):
+            raise CastError(f"[overrides.{segment}]: text must be the words to say", path)
     pool = raw.get("pool", [])
     if not isinstance(pool, list):
         raise CastError("pool must be an array of tables ([[pool]])", path)
@@ -144,11 +154,11 @@ def _check_keys(raw: dict, path: Path) -> None:
         _check_voice_table(spec, f"[[pool]] number {n}", path)
 
 
-def _check_voice_table(spec: object, where: str, path: Path) -> None:
+def _check_voice_table(spec: object, where: str, path: Path, known: set[str] = _VOICE_KEYS) -> None:
     if not isinstance(spec, dict):
-        raise CastError(f"{where} must be a table with voice, variant, rate, pitch, volume", path)
-    for key in set(spec) - _VOICE_KEYS:
-        raise CastError(f"unknown key {key!r} in {where}; known: {', '.join(sorted(_VOICE_KEYS))}", path)
+        raise CastError(f"{where} must be a table with {', '.join(sorted(known))}", path)
+    for key in set(spec) - known:
+        raise CastError(f"unknown key {key!r} in {where}; known: {', '.join(sorted(known))}", path)
     if "voice" in spec and (not isinstance(spec["voice"], str) or not spec["voice"].strip()):
         raise CastError(f"{where}: voice must be a voice name such as \"en-US\"", path)
     for key, kind in (("rate", int), ("pitch", int), ("volume", (int, float)), ("variant", str)):
@@ -179,6 +189,7 @@ def _build_cast(data: dict, sources: list[Path]) -> Cast:
         pool=pool,
         pauses=Pauses(**data.get("pauses", {})),
         loudness=Mastering(**data.get("loudness", {})),
+        overrides={seg: Override(segment=seg, **spec) for seg, spec in data.get("overrides", {}).items()},
         show=Show(**data.get("show", {})),
         sources=tuple(sources),
     )
@@ -213,6 +224,50 @@ def assign_voices(episode: Episode, cast: Cast) -> dict[str, Voice]:
             chosen[tag] = voice
             log.info("speaker %s is not in the cast; voiced with %s from the pool", tag, voice.label)
     return chosen
+
+
+def override_voice(base: Voice, override: Override) -> Voice:
+    """The voice of an overridden segment: its speaker's voice with the override's changes."""
+    spec = {k: getattr(override, k) for k in ("voice", "variant", "rate", "pitch", "volume")}
+    spec = {k: v for k, v in spec.items() if v is not None}
+    if "voice" not in spec:
+        spec = {"voice": base.name, "variant": base.variant, **spec}
+    return _voice(spec, base)
+
+
+def apply_overrides(episode: Episode, voices: dict[str, Voice], cast: Cast):
+    """(episode with overridden texts, voice per segment id, notes on what applies, stale overrides).
+
+    An override whose segment is gone, or whose segment's text changed since, is not
+    applied: it is reported, never put on the wrong words.
+    """
+    segments = {s.id: s for s in episode.segments}
+    per_segment = {s.id: voices[s.speaker] for s in episode.segments}
+    texts: dict[str, str] = {}
+    notes, stale = [], []
+    for seg_id, override in cast.overrides.items():
+        segment = segments.get(seg_id)
+        if segment is None or segment.text != override.original:
+            stale.append(f"override for segment {seg_id} is stale: "
+                         + ("no such segment in the script any more" if segment is None else "its text changed in the script")
+                         + f" (was: {override.original[:40]!r}); remove it from the cast or revoice again")
+            continue
+        per_segment[seg_id] = override_voice(voices[segment.speaker], override)
+        if override.text is not None:
+            texts[seg_id] = override.text
+        changes = [f"{k}={getattr(override, k)!r}" for k in ("voice", "variant", "rate", "pitch", "volume") if getattr(override, k) is not None]
+        if override.text is not None:
+            changes.append(f"text={override.text[:30]!r}")
+        notes.append(f"override {seg_id} ({segment.speaker}): {', '.join(changes)}")
+    if texts:
+        episode = replace(
+            episode,
+            chapters=tuple(
+                replace(c, segments=tuple(replace(s, text=texts.get(s.id, s.text)) for s in c.segments))
+                for c in episode.chapters
+            ),
+        )
+    return episode, per_segment, notes, stale
 
 
 class Lexicon:

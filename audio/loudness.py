@@ -1,16 +1,14 @@
 """Loudness: ITU-R BS.1770 measurement (ffmpeg's ebur128) and the gains that level speakers.
 
 Each segment is measured once, right after synthesis, and the result is cached with
-it. Speakers are then levelled to the target with one gain each, and a true-peak
-limiter in the encoder keeps the peaks below the ceiling.
+it. Each segment is then levelled to the target, and a true-peak limiter in the
+encoder keeps the peaks below the ceiling.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import subprocess
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,33 +106,17 @@ def measure_file(path: Path) -> Loudness:
     return _run(["-i", str(path), "-af", _EBUR128, "-f", "null", "-"], None)
 
 
-def combined(parts: Iterable[tuple[float, float]]) -> float | None:
-    """Loudness of several (seconds, LUFS) parts played in turn, by their mean energy."""
-    energy = seconds = 0.0
-    for duration, lufs in parts:
-        energy += duration * 10 ** (lufs / 10)
-        seconds += duration
-    return 10 * math.log10(energy / seconds) if seconds and energy > 0 else None
+def segment_gain(info: dict, target: float) -> float:
+    """The gain (dB) that brings one segment, once limited and encoded, to `target`.
 
-
-def speaker_gains(parts: Iterable[tuple[str, float, dict]], target: float) -> dict[str, float]:
-    """One gain (dB) per speaker that brings each speaker, once limited, to `target`.
-
-    `parts` are (speaker, seconds, analysis from `analyse_segment`) for every segment.
+    Every segment is levelled on its own, so speakers match each other and a change to
+    one segment never changes the sound of another.
     """
-    by_speaker: dict[str, list[tuple[float, float, float]]] = {}
-    for speaker, seconds, info in parts:
-        by_speaker.setdefault(speaker, [])
-        if info.get("lufs") is not None:
-            by_speaker[speaker].append((seconds, info["lufs"], info.get("limiter_loss", 0.0)))
-    gains = {}
-    for speaker, measured in by_speaker.items():
-        level = combined((s, lufs) for s, lufs, _ in measured)
-        seconds = sum(s for s, _, _ in measured)
-        loss = sum(s * x for s, _, x in measured) / seconds if seconds else 0.0
-        gain = 0.0 if level is None else target - level + loss + MP3_LOSS_DB
-        gains[speaker] = max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain))
-    return gains
+    lufs = info.get("lufs")
+    if lufs is None:  # too short to measure (a heading): assume espeak-ng's usual level
+        return target - REFERENCE_LEVEL + TYPICAL_LOSS_DB + MP3_LOSS_DB
+    gain = target - lufs + info.get("limiter_loss", 0.0) + MP3_LOSS_DB
+    return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain))
 
 
 def limiter(true_peak: float, margin_db: float = 2.0) -> str:

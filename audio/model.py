@@ -157,6 +157,28 @@ class Mastering:
 
 
 @dataclass(frozen=True)
+class Override:
+    """A change to one segment, kept in the episode's cast file by `podcast revoice`."""
+
+    segment: str
+    """Id of the segment."""
+    original: str
+    """The segment's text when the override was made: if the script changes it, the override is stale."""
+    voice: str | None = None
+    """New voice name (its own variant, unless `variant` is given too)."""
+    variant: str | None = None
+    """New variant."""
+    rate: int | None = None
+    """New speed, words per minute."""
+    pitch: int | None = None
+    """New base pitch."""
+    volume: float | None = None
+    """New volume."""
+    text: str | None = None
+    """New words to say (the transcript shows them too)."""
+
+
+@dataclass(frozen=True)
 class Cast:
     """Who speaks with which voice, and how the episode is paced."""
 
@@ -170,6 +192,8 @@ class Cast:
     """Show settings."""
     loudness: Mastering = field(default_factory=Mastering)
     """Loudness target and true-peak ceiling."""
+    overrides: dict[str, Override] = field(default_factory=dict)
+    """Per-segment changes, by segment id."""
     sources: tuple[Path, ...] = ()
     """The cast files this cast was read from, most specific last."""
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__
 from .cache import SegmentCache, cache_key, default_cache_dir
-from .cast import Lexicon, assign_voices, load_cast, load_lexicon, project_root
+from .cast import Lexicon, apply_overrides, assign_voices, load_cast, load_lexicon, project_root
 from .encode import Mp3Settings, encode_mp3
 from .engines import SpeechEngine, create_engine
 from .errors import BusyError, CastError, OutputError, ScriptError
@@ -28,7 +28,7 @@ from .model import Cast, Episode, Metadata, Timeline, Voice
 from .script import load_episode
 from .player import player_html
 from .sidecars import chapters_json, manifest_json, read_manifest, srt_text, vtt_text
-from .loudness import limiter, speaker_gains
+from .loudness import limiter, segment_gain
 from .stitch import HEADROOM_DB, Placed, plan, prepare, stream
 from .synth import Job, is_current, missing_jobs, store, synthesize_jobs
 from .tags import ChapterTag, write_tags
@@ -106,12 +106,12 @@ def _speakers_in(path: Path) -> set[str]:
 
 
 def build_jobs(episode: Episode, voices: dict[str, Voice], lexicon: Lexicon, engine: SpeechEngine) -> list[Job]:
-    """One synthesis job per segment, keyed for the cache."""
+    """One synthesis job per segment (`voices` by segment id), keyed for the cache."""
     version = engine.version()
     jobs = []
     for segment in episode.segments:
         spoken = lexicon.apply(segment.text)
-        voice = voices[segment.speaker]
+        voice = voices[segment.id]
         jobs.append(Job(cache_key(spoken, voice, engine.name, version, engine.sample_rate), spoken, voice))
     return jobs
 
@@ -140,9 +140,20 @@ def render(
     cast = load_cast(script, cast_file)
     lexicon = load_lexicon(script)
     voices = assign_voices(episode, cast)
+    episode, segment_voices, applied, stale = apply_overrides(episode, voices, cast)
+    for line in applied:
+        reporter.note(line)
+    for line in stale:
+        log.warning("%s", line)
     engine = create_engine(engine_name)
     check_voices(engine, voices, cast)
-    jobs = build_jobs(episode, voices, lexicon, engine)
+    for seg_id, override in cast.overrides.items():
+        if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():
+            try:
+                engine.check_voice(segment_voices[seg_id])
+            except ValueError as exc:
+                raise CastError(f"override {seg_id}: {exc}", cast.sources[-1]) from None
+    jobs = build_jobs(episode, segment_voices, lexicon, engine)
     cache = SegmentCache(cache_dir or default_cache_dir())
 
     digest = _digest(episode, cast, jobs, settings)
@@ -160,7 +171,7 @@ def render(
     )
 
     with _locked(output):
-        timeline = _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter)
+        timeline = _assemble(episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter)
     return RenderResult(episode, timeline, output, files, len(todo), unique - len(todo), voices=voices)
 
 
@@ -170,7 +181,7 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     index = 0
     for number, chapter in enumerate(episode.chapters):
         for segment in chapter.segments:
-            placed.append(Placed(segment, number, voices[segment.speaker], jobs[index].key))
+            placed.append(Placed(segment, number, voices[segment.id], jobs[index].key))
             index += 1
     by_key = {j.key: j for j in jobs}
 
@@ -191,16 +202,13 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
         infos[p.cache_key] = entry(p.cache_key)[1]
         measure(1)
     bounds = {key: tuple(info["speech"]) for key, info in infos.items()}
-    gains = speaker_gains(
-        ((p.segment.speaker, infos[p.cache_key]["samples"] / rate, infos[p.cache_key]) for p in placed),
-        cast.loudness.target,
-    )
+    gains = {key: segment_gain(info, cast.loudness.target) for key, info in infos.items()}
     lengths = [bounds[p.cache_key][1] - bounds[p.cache_key][0] for p in placed]
     timeline = plan(placed, lengths, [c.title for c in episode.chapters], cast.pauses, rate)
 
     def load(take):
         pcm, _ = entry(take.cache_key)
-        return prepare(pcm, rate, bounds[take.cache_key], gains[take.segment.speaker])
+        return prepare(pcm, rate, bounds[take.cache_key], gains[take.cache_key])
 
     meta = Metadata(
         title=episode.title,

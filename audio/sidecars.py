@@ -45,7 +45,6 @@ def srt_text(episode: Episode, timeline: Timeline) -> str:
 
 def chapters_json(episode: Episode, timeline: Timeline) -> str:
     """Podcasting 2.0 JSON chapters."""
-    rate = timeline.sample_rate
     return json.dumps(
         {
             "version": CHAPTERS_VERSION,

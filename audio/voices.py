@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cache import SegmentCache, cache_key, default_cache_dir
 from .cast import assign_voices, load_cast, load_lexicon
 from .encode import encode_mp3
 from .engines import EngineVoice, create_engine
 from .errors import CastError
-from .model import INTERVIEWER, NARRATOR, Cast
 from .render import check_voices, default_output, default_script
 from .script import load_episode
 

@@ -1,16 +1,22 @@
 """pyttsx3 over libespeak-ng: the default engine, and the home of pyttsx3's quirks.
 
-The traps of pyttsx3 2.99's espeak driver, and what this adapter does about each:
+pyttsx3 2.99 starts the engine, lists the voices and binds libespeak-ng through its
+`_espeak` module. Its run loop (`save_to_file` + `runAndWait`) is not used for speech,
+because of the traps of its espeak driver:
 
-- `runAndWait()` may return before the WAV file exists (espeak-ng built with its async
-  thread): we wait for the `finished-utterance` event and check the file.
-- it prints `Audio saved to …` on stdout: we swallow stdout while it speaks.
-- it grows a bytes object chunk by chunk, quadratic in the text's length: we speak
-  sentence-sized pieces.
-- property changes go through a queue that runs late while its loop is busy: voices
-  are applied through its espeak binding directly, before every utterance, from a
-  freshly started library whenever the voice changes (espeak-ng keeps traces of the
-  previous voice otherwise).
+- `runAndWait()` returns before espeak-ng's thread has finished (and before the WAV
+  file exists); its `stop()` cancels the next utterance when the library still counts
+  as busy, which cut utterances short at random; and it drops the samples that arrive
+  with the end-of-utterance event. The adapter calls the binding's `Synth`, waits with
+  `Synchronize` until espeak-ng has spoken everything, and keeps every sample that its
+  own callback receives.
+- it prints `Audio saved to …` on stdout: its callback is never installed, and stdout
+  is swallowed around synthesis all the same (workers send fd 1 to /dev/null).
+- it grows a bytes object chunk by chunk, quadratic in the text's length: samples go
+  into a list, and long paragraphs are spoken in sentence-sized pieces.
+- property changes go through a queue that runs late while its loop is busy; and
+  espeak-ng keeps traces of the previous voice and utterance: every segment starts
+  from a freshly started library with its voice applied through the binding directly.
 - a process forked after it started hangs in synthesis: `synth.py` uses `spawn`
   workers, each with its own engine.
 - `SetVoiceByName` falls back to the default voice for an unknown name, and ignores an
@@ -27,9 +33,6 @@ import io
 import logging
 import os
 import re
-import tempfile
-import threading
-import wave
 from pathlib import Path
 
 from ..errors import EngineError
@@ -41,7 +44,6 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 22050
 MAX_PIECE_CHARS = 300
 """Longest piece of text handed to espeak-ng in one utterance."""
-UTTERANCE_TIMEOUT = 120.0
 RATE_RANGE = (80, 450)
 PITCH_RANGE = (0, 99)
 VOLUME_RANGE = (0.0, 2.0)
@@ -116,18 +118,9 @@ class EspeakEngine:
         self._espeak = _espeak
         with contextlib.redirect_stdout(io.StringIO()):
             self._tts = pyttsx3.init("espeak")
-        self._finished = threading.Event()
-        self._tts.connect("finished-utterance", lambda name, completed: self._finished.set())
-        self._tmp = Path(tempfile.mkdtemp(prefix="podcast-espeak-"))
         self._voices: list[EngineVoice] | None = None
         self._checked: dict[Voice, str] = {}
-        self._loaded = ""
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            for f in self._tmp.iterdir():
-                f.unlink()
-            self._tmp.rmdir()
+        self._chunks: list[bytes] = []
 
     # -- facts -----------------------------------------------------------------------
     def version(self) -> str:
@@ -206,35 +199,32 @@ class EspeakEngine:
         # pyttsx3 queues property changes while its loop is busy and applies them late;
         # its espeak binding applies them at once.
         es = self._espeak
-        if voice.label != self._loaded:
-            # espeak-ng keeps traces of the previous voice when it loads the next one (a
-            # variant's `consonants`, `flutter`, …): start each voice from a fresh library
-            # state (about a millisecond), so a segment sounds the same whatever came before.
-            es.Synchronize()
-            es.Terminate()
-            if es.Initialize(es.AUDIO_OUTPUT_RETRIEVAL, 1000) == -1:
-                raise EngineError("espeak-ng could not start again")
-            es.SetSynthCallback(self._tts.proxy._driver._onSynth)
-            es.SetVoiceByName(voice.label.encode())
-            self._loaded = voice.label
+        # espeak-ng keeps traces of what it said and of the previous voice (a variant's
+        # `consonants`, `flutter`, …): every segment starts from a freshly started library
+        # (about a millisecond), so that it sounds the same whatever came before it.
+        es.Synchronize()
+        es.Terminate()
+        if es.Initialize(es.AUDIO_OUTPUT_RETRIEVAL, 1000) == -1:
+            raise EngineError("espeak-ng could not start again")
+        es.SetSynthCallback(self._on_synth)
+        es.SetVoiceByName(voice.label.encode())
         es.SetParameter(es.RATE, int(voice.rate), 0)
         es.SetParameter(es.VOLUME, int(round(voice.volume * 100)), 0)
         es.SetParameter(es.PITCH, int(voice.pitch), 0)
 
+    def _on_synth(self, wav, numsamples, events) -> int:
+        if numsamples > 0:
+            self._chunks.append(ctypes.string_at(wav, numsamples * 2))
+        return 0
+
     def _utter(self, piece: str) -> bytes:
-        target = self._tmp / "utterance.wav"
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()
-        self._finished.clear()
-        self._tts.save_to_file(piece, str(target))
+        es = self._espeak
+        self._chunks = []
         with contextlib.redirect_stdout(io.StringIO()):
-            self._tts.runAndWait()
-            if not self._finished.wait(UTTERANCE_TIMEOUT):
+            es.Synth(piece.encode("utf-8"), flags=es.ENDPAUSE | es.CHARS_UTF8)
+            if es.Synchronize() != 0:  # waits until espeak-ng's thread has spoken it all
                 raise EngineError(f"espeak-ng did not finish speaking {piece[:40]!r}")
-        try:
-            with wave.open(str(target), "rb") as wav:
-                if (wav.getnchannels(), wav.getsampwidth()) != (1, 2):
-                    raise EngineError("espeak-ng wrote an unexpected WAV format")
-                return wav.readframes(wav.getnframes())
-        except (FileNotFoundError, wave.Error, EOFError) as exc:
-            raise EngineError(f"espeak-ng wrote no usable audio for {piece[:40]!r} ({exc})") from None
+        pcm = b"".join(self._chunks)
+        if not pcm:
+            raise EngineError(f"espeak-ng produced no audio for {piece[:40]!r}")
+        return pcm

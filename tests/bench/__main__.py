@@ -1,0 +1,307 @@
+"""The benchmark of issue 7: `python -m tests.bench [--quick] [--keep]` from the project root.
+
+Measures in one run, against a baseline measured in the same run:
+
+1. baseline: libespeak-ng reading the whole example script as one text into one WAV
+   (what `espeak-ng -w -s 170 -v en-US+m3` does), then ffmpeg encoding it with the
+   episode's MP3 settings;
+2. a cold render of the example (empty cache), 3. the same render again (unchanged),
+4. re-voicing one segment, 5. cold renders of the example repeated 10 and 30 times
+   (time, and peak memory of the whole process tree), 6. `podcast --help`.
+
+Everything runs in a temporary copy of the project's `scripts/` and `voices/` (a re-voice
+may write to the cast), with its own caches and outputs. Progress goes to stderr, the
+report (a Markdown table) to stdout. The exit code is 0 even when targets are missed;
+1 if a step failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import measure
+from .scripts import repeated_script, segments
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCRIPT = Path("scripts") / "deepseek-interview.txt"
+BASELINE = Path(__file__).with_name("baseline.py")
+PY = sys.executable
+REVOICE_RATE = 150
+
+
+@dataclass
+class Row:
+    """One line of the report."""
+
+    step: str
+    value: str
+    ratio: str = "—"
+    target: str = "—"
+    met: str = "—"
+
+
+class StepFailed(Exception):
+    """A step's command failed; the benchmark goes on with the steps that do not need it."""
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def checked(result: measure.Run, what: str) -> measure.Run:
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-5:])
+        raise StepFailed(f"{what} exited with {result.returncode}:\n{tail}")
+    return result
+
+
+def podcast(*args: str) -> list[str]:
+    return [PY, "-m", "audio", *map(str, args)]
+
+
+def split_json(script: Path, cwd: Path) -> dict:
+    return json.loads(checked(measure.run(podcast("split", script, "--json"), cwd), f"split {script}").stdout)
+
+
+def mp3_minutes(path: Path) -> float:
+    from mutagen.mp3 import MP3
+
+    return MP3(path).info.length / 60
+
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def machine() -> list[str]:
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    from audio import __version__
+
+    return [
+        f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        f"- machine: {len(os.sched_getaffinity(0))} cores (nproc), {model}, {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()} ({PY}), podcast {__version__}",
+    ]
+
+
+def baseline(text: Path, work: Path, notes: list[str]) -> float:
+    """Wall time of the bare pipeline: synthesis in its own process, then ffmpeg."""
+    from audio.encode import find_ffmpeg
+
+    ffmpeg = find_ffmpeg()[0]
+    wav, mp3 = work / "baseline.wav", work / "baseline.mp3"
+    started = time.perf_counter()
+    synth = checked(measure.run([PY, str(BASELINE), str(text), str(wav)]), "baseline synthesis")
+    middle = time.perf_counter()
+    encode = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
+              "-ar", "44100", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", str(mp3)]  # fmt: skip
+    checked(measure.run(encode), "baseline encoding")
+    wall = time.perf_counter() - started
+    facts = json.loads(synth.stdout)
+    notes.append(
+        f"- baseline: {wall:.2f} s = synthesis {middle - started:.2f} s (libespeak-ng {facts['version']}, "
+        f"en-US+m3 at 170 wpm, {facts['samples'] / facts['rate'] / 60:.1f} min of speech) "
+        f"+ encoding {wall - (middle - started):.2f} s"
+    )
+    return wall
+
+
+def timeline(run: measure.Run) -> str:
+    """When the render's child processes were alive, seen from outside."""
+    spans = sorted(run.phases.items(), key=lambda item: item[1][0])
+    parts = [f"{kind} {start:.1f}–{end:.1f} s" for kind, (start, end) in spans]
+    return ", ".join(parts + [f"exit {run.wall:.1f} s"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="skip the 30× step")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where it is")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="podcast-bench-"))
+    try:
+        return _bench(work, args.quick)
+    finally:
+        if args.keep:
+            say(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench(work: Path, quick: bool) -> int:
+    project = work / "project"
+    (project / "scripts").mkdir(parents=True)
+    shutil.copytree(PROJECT / "voices", project / "voices")
+    shutil.copy2(PROJECT / SCRIPT, project / SCRIPT)
+    out = work / "out"
+    rows: list[Row] = []
+    notes: list[str] = []
+    failures: list[str] = []
+    header = machine()
+
+    def step(name: str, action):
+        say(f"… {name}")
+        try:
+            return action()
+        except StepFailed as exc:
+            failures.append(f"{name}: {exc}")
+            say(f"FAILED {name}: {exc}")
+            return None
+
+    doctor = step("podcast doctor", lambda: checked(measure.run(podcast("doctor"), project), "doctor"))
+    if doctor:
+        header += [f"- {line.strip()}" for line in doctor.stdout.strip().splitlines()]
+
+    split = step("split the example", lambda: split_json(SCRIPT, project))
+    if split:
+        count = len(segments(split))
+        header.append(f"- script: {SCRIPT} ({count} segments, {len(split['chapters'])} chapters)")
+
+    # 1. Baseline
+    base = step("baseline", lambda: baseline(project / SCRIPT, work, notes))
+    if base:
+        rows.append(Row("baseline: libespeak-ng reads the whole text into one WAV, ffmpeg encodes it", f"{base:.2f} s",
+                        "1.00× baseline"))  # fmt: skip
+
+    # 2. Cold render, 3. unchanged re-render
+    cold_mp3, cache = out / "cold.mp3", work / "cache"
+    render_cold = podcast("render", SCRIPT, "--out", cold_mp3, "--cache-dir", cache, "--quiet")
+    cold = step("cold render", lambda: checked(measure.run(render_cold, project, sample=True), "cold render"))
+    if cold:
+        ratio = cold.wall / base if base else None
+        rows.append(Row("cold render of the example, empty cache", f"{cold.wall:.2f} s",
+                        f"{ratio:.2f}× baseline" if ratio else "—", "≤ 1.0× baseline",
+                        yes(ratio <= 1.0) if ratio else "—"))  # fmt: skip
+        notes.append(f"- cold render, child processes seen from outside: {timeline(cold)}")
+        notes.append(f"- episode length {mp3_minutes(cold_mp3):.1f} min")
+        again = step("unchanged re-render", lambda: checked(measure.run(render_cold, project, sample=True), "re-render"))
+        if again:
+            share = again.wall / cold.wall
+            rows.append(Row("unchanged re-render (cache warm, episode up to date)", f"{again.wall:.2f} s",
+                            f"{share:.1%} of cold", "≤ 5% of cold", yes(share <= 0.05)))  # fmt: skip
+
+        # 4. Re-voice one segment
+        if split:
+            rows.append(step("re-voice", lambda: revoice(split, project, cold_mp3, cache, cold.wall, notes)))
+
+    # 5. Scale
+    peaks: dict[int, int] = {}
+    times: dict[int, float] = {}
+    if cold:
+        peaks[1], times[1] = cold.peak_rss, cold.wall
+    for n in (10,) if quick else (10, 30):
+        if not (cold and split):
+            break
+        result = step(f"{n}× script", lambda: scaled(n, split, project, work, notes))
+        if result:
+            times[n], peaks[n] = result.wall, result.peak_rss
+            ratio = result.wall / cold.wall
+            if n == 10:
+                rows.append(Row(f"10× script, cold", f"{result.wall:.1f} s", f"{ratio:.2f}× the 1× time",
+                                "≤ 10.5× the 1× time", yes(ratio <= 10.5)))  # fmt: skip
+            else:
+                rows.append(Row(f"{n}× script, cold", f"{result.wall:.1f} s", f"{ratio:.2f}× the 1× time"))
+    for n, peak in peaks.items():
+        ratio = peak / peaks[1]
+        target = n == 30
+        rows.append(Row(f"peak memory, {n}× script (process tree, summed RSS)", mib(peak), f"{ratio:.2f}× the 1× peak",
+                        "≤ 1.5× the 1× peak" if target else "—", yes(ratio <= 1.5) if target else "—"))  # fmt: skip
+    if quick:
+        rows.append(Row("30× script", "skipped (--quick)", "—", "peak ≤ 1.5× the 1× peak", "—"))
+
+    # 6. --help
+    for label, command in (
+        ("`python -m audio --help`", podcast("--help")),
+        ("`podcast --help` (installed script)", [str(Path(PY).parent / "podcast"), "--help"]),
+    ):
+        median = step(label, lambda: help_time(command, project))
+        if median is not None:
+            rows.append(Row(f"{label}, median of 5", f"{median:.3f} s", "—", "< 0.3 s", yes(median < 0.3)))
+
+    print("# podcast benchmark (issue 7)\n")
+    print("\n".join(header) + "\n")
+    print("| step | wall time / peak memory | ratio | target | met? |")
+    print("|---|---:|---:|---|---|")
+    for row in rows:
+        print(f"| {row.step} | {row.value} | {row.ratio} | {row.target} | {row.met} |")
+    print("\n" + "\n".join(notes))
+    if failures:
+        print("\nFailed steps:\n" + "\n".join(f"- {f}" for f in failures))
+        return 1
+    return 0
+
+
+def revoice(split: dict, project: Path, mp3: Path, cache: Path, cold: float, notes: list[str]) -> Row:
+    """Re-voice the guest answer of median length at another rate, on the cold render's cache and output."""
+    answers = sorted((s for s in segments(split) if s["speaker"] not in ("narrator", "interviewer")),
+                     key=lambda s: len(s["text"]))  # fmt: skip
+    segment = answers[len(answers) // 2]
+    name = f"re-voice one segment ({segment['id']}, {len(segment['text'])} chars, --rate {REVOICE_RATE})"
+    before = mp3.stat().st_mtime_ns
+    command = podcast("revoice", segment["id"], SCRIPT, "--rate", REVOICE_RATE, "--cache-dir", cache, "--out", mp3)
+    result = measure.run(command, project, sample=True)
+    if result.returncode == 2:
+        print("revoice not available", file=sys.stderr)
+        notes.append(f"- revoice not available: `{' '.join(command[1:])}` exited with 2 (usage)")
+        return Row(name, "skipped: revoice not available", "—", "≤ 20% of cold", "—")
+    checked(result, "revoice")
+    rewritten = mp3.stat().st_mtime_ns != before
+    notes.append(f"- re-voice {'rewrote' if rewritten else 'did NOT rewrite'} the episode; {timeline(result)}")
+    share = result.wall / cold
+    return Row(name, f"{result.wall:.2f} s", f"{share:.1%} of cold", "≤ 20% of cold", yes(share <= 0.20))
+
+
+def scaled(n: int, split: dict, project: Path, work: Path, notes: list[str]) -> measure.Run:
+    """Cold render of the example repeated `n` times, every repetition distinct."""
+    name = f"{SCRIPT.stem}-x{n}"
+    script = Path("scripts") / f"{name}.txt"
+    text = (project / SCRIPT).read_text(encoding="utf-8-sig")
+    (project / script).write_text(repeated_script(text, split, n), encoding="utf-8")
+    cast = project / "voices" / f"{SCRIPT.stem}.toml"
+    if cast.exists():  # the same cast as the example's
+        shutil.copy2(cast, project / "voices" / f"{name}.toml")
+    check = segments(split_json(script, project))
+    one = len(segments(split))
+    distinct = len({s["text"] for s in check})
+    mp3 = work / "out" / f"{name}.mp3"
+    command = podcast("render", script, "--out", mp3, "--cache-dir", work / f"cache-x{n}", "--quiet")
+    result = checked(measure.run(command, project, sample=True), f"render of the {n}× script")
+    notes.append(
+        f"- {n}× script: {len(check)} segments ({len(check) / one:.1f}× the example's {one}), {distinct} distinct "
+        f"texts, {mp3_minutes(mp3):.1f} min; {timeline(result)}"
+    )
+    if len(check) < 0.9 * n * one or distinct < len(check):
+        notes.append(f"- WARNING: the {n}× script does not split into {n}× distinct segments")
+    return result
+
+
+def help_time(command: list[str], cwd: Path) -> float:
+    times = []
+    for _ in range(5):
+        times.append(checked(measure.run(command, cwd), " ".join(command)).wall)
+    return statistics.median(times)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

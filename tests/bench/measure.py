@@ -1,0 +1,136 @@
+"""Running a command and measuring it from the outside: wall time, and the peak memory of
+its whole process tree (the render's synthesis workers and ffmpeg are child processes,
+so the command's own maximum RSS would miss most of it).
+
+The tree is found from /proc every 50 ms (each process's parent in /proc/PID/stat) and
+its resident sizes are summed; pages shared between processes (the interpreter, the
+libraries) count once per process, as `ps` would show them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+INTERVAL = 0.05
+
+
+@dataclass
+class Run:
+    """What one measured command did."""
+
+    command: list[str]
+    returncode: int
+    wall: float
+    """Seconds from start to exit."""
+    peak_rss: int = 0
+    """Largest sum of resident bytes over the process tree, 0 if not sampled."""
+    phases: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Kind of child process (`worker`, `ffmpeg`, …) → (first seen, last seen), seconds from start."""
+    stdout: str = ""
+    stderr: str = ""
+
+
+def _processes() -> dict[int, tuple[int, int]]:
+    """pid → (parent pid, resident bytes) for every process we can read."""
+    table = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: the fields start after the last ')'.
+        fields = stat[stat.rindex(b")") + 2 :].split()
+        table[int(entry.name)] = (int(fields[1]), int(fields[21]) * PAGE)
+    return table
+
+
+def _kind(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    if "spawn_main" in cmdline:
+        return "worker"
+    if "resource_tracker" in cmdline:
+        return "resource tracker"
+    if "ffmpeg" in cmdline:
+        return "ffmpeg"
+    return cmdline.split(" ", 1)[0].rsplit("/", 1)[-1] or "?"
+
+
+class TreeSampler(threading.Thread):
+    """Samples the process tree under `root` until stopped."""
+
+    def __init__(self, root: int, started: float):
+        super().__init__(daemon=True)
+        self.root, self.started = root, started
+        self.peak = 0
+        self.phases: dict[str, list[float]] = {}
+        self.kinds: dict[int, str] = {}
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.sample()
+            self._stop_event.wait(INTERVAL)
+
+    def sample(self) -> None:
+        now = time.perf_counter() - self.started
+        table = _processes()
+        if self.root not in table:
+            return
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _) in table.items():
+            children.setdefault(parent, []).append(pid)
+        tree, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, ()))
+        self.peak = max(self.peak, sum(table[pid][1] for pid in tree))
+        for pid in tree[1:]:
+            if pid not in self.kinds:
+                self.kinds[pid] = _kind(pid)
+            span = self.phases.setdefault(self.kinds[pid], [now, now])
+            span[1] = now
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def run(command: list[str], cwd: Path | None = None, sample: bool = False, timeout: float = 1800) -> Run:
+    """Run `command`, capturing its output; with `sample`, also its tree's peak memory and phases."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    sampler = None
+    if sample:
+        sampler = TreeSampler(process.pid, started)
+        sampler.start()
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        wall = time.perf_counter() - started
+        if sampler:
+            sampler.stop()
+    result = Run(command, process.returncode, wall, stdout=stdout, stderr=stderr)
+    if sampler:
+        result.peak_rss = sampler.peak
+        result.phases = {kind: (span[0], span[1]) for kind, span in sampler.phases.items()}
+    return result
