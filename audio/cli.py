@@ -105,13 +105,18 @@ def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     _state["debug"] = debug
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
-    logging.getLogger().handlers[0].setFormatter(_LowerFormatter())
+    logger = logging.getLogger("audio")
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
+    for handler in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(handler)
+    logger.addHandler(_StderrHandler())
 
 
-class _LowerFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
+class _StderrHandler(logging.Handler):
+    """`warning: …` lines on whatever sys.stderr is at the moment (tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
 
 
 ScriptArg = Annotated[Optional[Path], typer.Argument(help="Script file. Default: scripts/deepseek-interview.txt.")]
@@ -221,6 +226,34 @@ def cache(
         return
     stats = store.stats()
     print(f"{stats.path}: {stats.entries} entries, {stats.bytes / 1e6:.1f} MB")
+
+
+@app.command()
+def revoice(
+    segment: Annotated[str, typer.Argument(help="Segment id, as `podcast split` shows it.")],
+    script: ScriptArg = None,
+    voice: Annotated[Optional[str], typer.Option("--voice", help="New voice (see `podcast voices`), e.g. en-GB-scotland or en-US+f2.")] = None,
+    variant: Annotated[Optional[str], typer.Option("--variant", help="New variant, e.g. m7 or f2.")] = None,
+    rate: Annotated[Optional[int], typer.Option("--rate", help="New speed in words per minute.")] = None,
+    pitch: Annotated[Optional[int], typer.Option("--pitch", help="New base pitch, 0–99.")] = None,
+    volume: Annotated[Optional[float], typer.Option("--volume", help="New volume, 0.0–2.0.")] = None,
+    text: Annotated[Optional[str], typer.Option("--text", help="New words for the segment to say.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output MP3. Default: dist/<script name>.mp3.")] = None,
+    cache_dir: CacheOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Speech engine: espeak, or tone for tests.")] = "espeak",
+) -> None:
+    """Change one segment's voice or words, keep it in voices/<script>.toml, update the episode."""
+    from .revoice import revoice as run_revoice
+
+    changes = dict(voice=voice, variant=variant, rate=rate, pitch=pitch, volume=volume, text=text)
+    with _Progress(quiet) as progress:
+        result = _run(
+            lambda: run_revoice(segment, script, out, cache_dir, progress, engine, **changes)
+        )
+    if not quiet:
+        _stderr().print(f"synthesized {result.synthesized} segment(s), {result.cached} from the cache")
+        print(result.output)
 
 
 @app.command()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from audio.cli import app
 
 runner = CliRunner()
-COMMANDS = ["render", "split", "voices", "cache", "doctor"]
+COMMANDS = ["render", "split", "voices", "cache", "doctor", "chapters", "extract", "play", "revoice"]
 
 
 def test_help_lists_every_command():

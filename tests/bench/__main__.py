@@ -101,7 +101,14 @@ def machine() -> list[str]:
         f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
         f"- machine: {len(os.sched_getaffinity(0))} cores (nproc), {model}, {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()} ({PY}), podcast {__version__}",
+        f"- load average at the start: {load()}",
+        *(["- PYTHONDONTWRITEBYTECODE is set: the tool's own modules are compiled at every start"]
+          if os.environ.get("PYTHONDONTWRITEBYTECODE") else []),
     ]
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min; other work on the machine skews times)"
 
 
 def baseline(text: Path, work: Path, notes: list[str]) -> float:
@@ -124,13 +131,6 @@ def baseline(text: Path, work: Path, notes: list[str]) -> float:
         f"+ encoding {wall - (middle - started):.2f} s"
     )
     return wall
-
-
-def timeline(run: measure.Run) -> str:
-    """When the render's child processes were alive, seen from outside."""
-    spans = sorted(run.phases.items(), key=lambda item: item[1][0])
-    parts = [f"{kind} {start:.1f}–{end:.1f} s" for kind, (start, end) in spans]
-    return ", ".join(parts + [f"exit {run.wall:.1f} s"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,7 +193,7 @@ def _bench(work: Path, quick: bool) -> int:
         rows.append(Row("cold render of the example, empty cache", f"{cold.wall:.2f} s",
                         f"{ratio:.2f}× baseline" if ratio else "—", "≤ 1.0× baseline",
                         yes(ratio <= 1.0) if ratio else "—"))  # fmt: skip
-        notes.append(f"- cold render, child processes seen from outside: {timeline(cold)}")
+        notes.append(f"- cold render, child processes seen from outside: {measure.timeline(cold)}")
         notes.append(f"- episode length {mp3_minutes(cold_mp3):.1f} min")
         again = step("unchanged re-render", lambda: checked(measure.run(render_cold, project, sample=True), "re-render"))
         if again:
@@ -245,6 +245,12 @@ def _bench(work: Path, quick: bool) -> int:
     print("|---|---:|---:|---|---|")
     for row in rows:
         print(f"| {row.step} | {row.value} | {row.ratio} | {row.target} | {row.met} |")
+    notes += [
+        f"- cold render: `{' '.join(render_cold[1:])}` in a copy of scripts/ and voices/",
+        f"- peak memory: VmRSS summed over the command's process tree, sampled every {measure.INTERVAL * 1000:.0f} ms "
+        "(pages shared between processes count once per process)",
+        f"- load average at the end: {load()}",
+    ]
     print("\n" + "\n".join(notes))
     if failures:
         print("\nFailed steps:\n" + "\n".join(f"- {f}" for f in failures))
@@ -267,7 +273,7 @@ def revoice(split: dict, project: Path, mp3: Path, cache: Path, cold: float, not
         return Row(name, "skipped: revoice not available", "—", "≤ 20% of cold", "—")
     checked(result, "revoice")
     rewritten = mp3.stat().st_mtime_ns != before
-    notes.append(f"- re-voice {'rewrote' if rewritten else 'did NOT rewrite'} the episode; {timeline(result)}")
+    notes.append(f"- re-voice {'rewrote' if rewritten else 'did NOT rewrite'} the episode; {measure.timeline(result)}")
     share = result.wall / cold
     return Row(name, f"{result.wall:.2f} s", f"{share:.1%} of cold", "≤ 20% of cold", yes(share <= 0.20))
 
@@ -289,7 +295,7 @@ def scaled(n: int, split: dict, project: Path, work: Path, notes: list[str]) -> 
     result = checked(measure.run(command, project, sample=True), f"render of the {n}× script")
     notes.append(
         f"- {n}× script: {len(check)} segments ({len(check) / one:.1f}× the example's {one}), {distinct} distinct "
-        f"texts, {mp3_minutes(mp3):.1f} min; {timeline(result)}"
+        f"texts, {mp3_minutes(mp3):.1f} min; {measure.timeline(result)}"
     )
     if len(check) < 0.9 * n * one or distinct < len(check):
         notes.append(f"- WARNING: the {n}× script does not split into {n}× distinct segments")

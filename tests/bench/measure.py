@@ -1,5 +1,5 @@
 """Running a command and measuring it from the outside: wall time, and the peak memory of
-its whole process tree (the render's synthesis workers and ffmpeg are child processes,
+its whole process tree, and when its child processes ran (the render's synthesis workers and ffmpeg are child processes,
 so the command's own maximum RSS would miss most of it).
 
 The tree is found from /proc every 50 ms (each process's parent in /proc/PID/stat) and
@@ -30,14 +30,14 @@ class Run:
     """Seconds from start to exit."""
     peak_rss: int = 0
     """Largest sum of resident bytes over the process tree, 0 if not sampled."""
-    phases: dict[str, tuple[float, float]] = field(default_factory=dict)
-    """Kind of child process (`worker`, `ffmpeg`, …) → (first seen, last seen), seconds from start."""
+    children: list[tuple[str, float, float]] = field(default_factory=list)
+    """Each descendant seen: (kind, first seen, last seen), seconds from start."""
     stdout: str = ""
     stderr: str = ""
 
 
-def _processes() -> dict[int, tuple[int, int]]:
-    """pid → (parent pid, resident bytes) for every process we can read."""
+def _processes() -> dict[int, tuple[int, int, str]]:
+    """pid → (parent pid, resident bytes, command name) for every process we can read."""
     table = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -48,24 +48,29 @@ def _processes() -> dict[int, tuple[int, int]]:
         except OSError:
             continue
         # The command name may hold spaces and parentheses: the fields start after the last ')'.
-        fields = stat[stat.rindex(b")") + 2 :].split()
-        table[int(entry.name)] = (int(fields[1]), int(fields[21]) * PAGE)
+        close = stat.rindex(b")")
+        fields = stat[close + 2 :].split()
+        name = stat[stat.index(b"(") + 1 : close].decode(errors="replace")
+        table[int(entry.name)] = (int(fields[1]), int(fields[21]) * PAGE, name)
     return table
 
 
-def _kind(pid: int) -> str:
+def _kind(pid: int, name: str) -> str:
+    """What a child process is: `worker`, `ffmpeg encode`, `ffmpeg loudness`, else its name."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
-        return "gone"
+        cmdline = ""
     if "spawn_main" in cmdline:
         return "worker"
     if "resource_tracker" in cmdline:
         return "resource tracker"
-    if "ffmpeg" in cmdline:
-        return "ffmpeg"
-    return cmdline.split(" ", 1)[0].rsplit("/", 1)[-1] or "?"
+    if "ffmpeg" in cmdline or name.startswith("ffmpeg"):
+        if "libmp3lame" in cmdline:
+            return "ffmpeg encode"
+        return "ffmpeg loudness" if "ebur128" in cmdline else "ffmpeg"
+    return name or "?"
 
 
 class TreeSampler(threading.Thread):
@@ -75,8 +80,7 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.started = root, started
         self.peak = 0
-        self.phases: dict[str, list[float]] = {}
-        self.kinds: dict[int, str] = {}
+        self.children: dict[int, list] = {}
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -90,7 +94,7 @@ class TreeSampler(threading.Thread):
         if self.root not in table:
             return
         children: dict[int, list[int]] = {}
-        for pid, (parent, _) in table.items():
+        for pid, (parent, _, _) in table.items():
             children.setdefault(parent, []).append(pid)
         tree, todo = [], [self.root]
         while todo:
@@ -99,10 +103,9 @@ class TreeSampler(threading.Thread):
             todo.extend(children.get(pid, ()))
         self.peak = max(self.peak, sum(table[pid][1] for pid in tree))
         for pid in tree[1:]:
-            if pid not in self.kinds:
-                self.kinds[pid] = _kind(pid)
-            span = self.phases.setdefault(self.kinds[pid], [now, now])
-            span[1] = now
+            if pid not in self.children:
+                self.children[pid] = [_kind(pid, table[pid][2]), now, now]
+            self.children[pid][2] = now
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -110,7 +113,7 @@ class TreeSampler(threading.Thread):
 
 
 def run(command: list[str], cwd: Path | None = None, sample: bool = False, timeout: float = 1800) -> Run:
-    """Run `command`, capturing its output; with `sample`, also its tree's peak memory and phases."""
+    """Run `command`, capturing its output; with `sample`, also its tree's peak memory and child processes."""
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -132,5 +135,18 @@ def run(command: list[str], cwd: Path | None = None, sample: bool = False, timeo
     result = Run(command, process.returncode, wall, stdout=stdout, stderr=stderr)
     if sampler:
         result.peak_rss = sampler.peak
-        result.phases = {kind: (span[0], span[1]) for kind, span in sampler.phases.items()}
+        result.children = [tuple(child) for child in sampler.children.values()]
     return result
+
+
+def timeline(run: Run, skip: tuple[str, ...] = ("resource tracker",)) -> str:
+    """When the command's child processes were seen, by kind: `worker ×2 3.9–11.4 s, …`."""
+    kinds: dict[str, list[tuple[float, float]]] = {}
+    for kind, first, last in run.children:
+        if kind not in skip:
+            kinds.setdefault(kind, []).append((first, last))
+    parts = []
+    for kind, spans in sorted(kinds.items(), key=lambda item: min(s[0] for s in item[1])):
+        start, end = min(s[0] for s in spans), max(s[1] for s in spans)
+        parts.append(f"{kind} ×{len(spans)} {start:.1f}–{end:.1f} s")
+    return ", ".join(parts + [f"exit {run.wall:.1f} s"])

@@ -1,0 +1,104 @@
+"""Re-voicing one segment: record the change in the episode's cast, then bring the episode up to date."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+
+from .cast import assign_voices, episode_cast_path, load_cast, override_voice
+from .engines import create_engine
+from .errors import CastError, OutputError, PodcastError
+from .model import Override
+from .render import RenderResult, Reporter, default_script, render
+from .script import load_episode
+
+CHANGES = ("voice", "variant", "rate", "pitch", "volume", "text")
+
+
+def nearest_ids(wanted: str, ids: list[str], n: int = 3) -> list[str]:
+    """The segment ids closest to `wanted`: same prefix first, then by similarity."""
+    prefixed = [i for i in ids if i.startswith(wanted[:3])]
+    return list(dict.fromkeys(prefixed + difflib.get_close_matches(wanted, ids, n=n, cutoff=0.3)))[:n]
+
+
+def revoice(
+    segment_id: str,
+    script: Path | None = None,
+    output: Path | None = None,
+    cache_dir: Path | None = None,
+    reporter: Reporter | None = None,
+    engine_name: str = "espeak",
+    **changes,
+) -> RenderResult:
+    """Change one segment's voice settings or words, keep the change, re-render what it touches.
+
+    `changes` are any of voice, variant, rate, pitch, volume, text. The override is
+    written to `voices/<script name>.toml` (created if missing) so that later renders
+    keep it; only this segment is synthesized again.
+    """
+    changes = {k: v for k, v in changes.items() if v is not None}
+    unknown = set(changes) - set(CHANGES)
+    if unknown:
+        raise PodcastError(f"cannot change {sorted(unknown)[0]!r}; change one of {', '.join(CHANGES)}")
+    if not changes:
+        raise PodcastError("say what to change: --voice, --variant, --rate, --pitch, --volume or --text")
+    script = Path(script) if script else default_script()
+    episode = load_episode(script)
+    segments = {s.id: s for s in episode.segments}
+    segment = segments.get(segment_id)
+    if segment is None:
+        near = nearest_ids(segment_id, list(segments))
+        hint = f"; nearest: {', '.join(near)}" if near else ""
+        raise PodcastError(f"no segment {segment_id!r} in {script}{hint} (`podcast split` lists them)")
+    if "text" in changes and not str(changes["text"]).strip():
+        raise PodcastError("--text must not be empty")
+
+    cast_path = episode_cast_path(script)
+    cast = load_cast(script)
+    previous = cast.overrides.get(segment_id)
+    merged = {k: getattr(previous, k) for k in CHANGES} if previous and previous.original == segment.text else {}
+    merged = {k: v for k, v in merged.items() if v is not None}
+    if "voice" in changes and "variant" not in changes:
+        merged.pop("variant", None)  # a new voice brings its own variant unless one is named
+    merged.update(changes)
+    override = Override(segment=segment_id, original=segment.text, **merged)
+    base = assign_voices(episode, cast)[segment.speaker]
+    try:
+        create_engine(engine_name).check_voice(override_voice(base, override))
+    except ValueError as exc:
+        raise CastError(f"segment {segment_id}: {exc}", cast_path) from None
+    write_override(cast_path, override)
+    return render(script, output, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name)
+
+
+def write_override(path: Path, override: Override) -> None:
+    """Add or replace `[overrides.<id>]` in a cast file, keeping everything else as written."""
+    import tomlkit
+
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CastError(f"cannot be read ({exc})", path) from None
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise CastError(f"is not valid TOML: {exc}", path) from None
+    if "overrides" not in document:
+        document.add(tomlkit.nl())
+        document.add(tomlkit.comment("Per-segment changes made by `podcast revoice`; `original` is the text they apply to."))
+        document.add("overrides", tomlkit.table(is_super_table=True))
+    table = tomlkit.table()
+    table.add("original", override.original)
+    for key in CHANGES:
+        value = getattr(override, key)
+        if value is not None:
+            table.add(key, value)
+    document["overrides"][override.segment] = table
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(tomlkit.dumps(document))
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write the cast file ({exc.strerror})", path) from None
