@@ -21,7 +21,8 @@ from pathlib import Path
 from . import __version__
 from .cache import SegmentCache, cache_key, default_cache_dir
 from .cast import Lexicon, apply_overrides, assign_voices, load_cast, load_lexicon, project_root
-from .encode import Mp3Settings, encode_mp3
+from .assemble import chapter_parts, encode_chapters, placed_timeline, prune
+from .encode import SAMPLES_PER_FRAME, Mp3Settings, join_mp3
 from .engines import SpeechEngine, create_engine
 from .errors import BusyError, CastError, OutputError, ScriptError
 from .model import Cast, Episode, Metadata, Timeline, Voice
@@ -29,7 +30,7 @@ from .script import load_episode
 from .player import player_html
 from .sidecars import chapters_json, manifest_json, read_manifest, srt_text, vtt_text
 from .loudness import limiter, segment_gain
-from .stitch import HEADROOM_DB, Placed, plan, prepare, stream
+from .stitch import HEADROOM_DB, Placed, plan, prepare
 from .synth import Job, is_current, missing_jobs, store, synthesize_jobs
 from .tags import ChapterTag, write_tags
 
@@ -201,7 +202,13 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     for p in placed:
         infos[p.cache_key] = entry(p.cache_key)[1]
         measure(1)
-    bounds = {key: tuple(info["speech"]) for key, info in infos.items()}
+    # Each segment lasts a whole number of MP3 frames (a little silence added at its end),
+    # so that a segment that changes length moves everything after it by exactly as much.
+    quantum = SAMPLES_PER_FRAME * rate // settings.sample_rate or 1
+    bounds = {}
+    for key, info in infos.items():
+        start, end = info["speech"]
+        bounds[key] = (start, start + -(-(end - start) // quantum) * quantum)
     gains = {key: segment_gain(info, cast.loudness.target) for key, info in infos.items()}
     lengths = [bounds[p.cache_key][1] - bounds[p.cache_key][0] for p in placed]
     timeline = plan(placed, lengths, [c.title for c in episode.chapters], cast.pauses, rate)
@@ -209,6 +216,13 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     def load(take):
         pcm, _ = entry(take.cache_key)
         return prepare(pcm, rate, bounds[take.cache_key], gains[take.cache_key])
+
+    filters = f"volume={HEADROOM_DB}dB,{limiter(cast.loudness.true_peak)}"
+    parts = chapter_parts(timeline, gains, settings, filters)
+    folder = cache.root / "chapters"
+    paths, encoded = encode_chapters(timeline, parts, load, folder, settings, filters, "s32le", reporter.stage)
+    reporter.note(f"encoded {encoded} of {len(parts)} chapters, {len(parts) - encoded} from the cache")
+    timeline = placed_timeline(timeline, paths, settings.sample_rate)
 
     meta = Metadata(
         title=episode.title,
@@ -229,14 +243,7 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     }
     texts["html"] = player_html(json.loads(texts["manifest"]))
     with _staged(output) as mp3_tmp, contextlib.ExitStack() as stack:
-        encode_mp3(
-            stream(timeline, load, reporter.stage("Encoding", len(timeline.takes))),
-            rate,
-            mp3_tmp,
-            settings,
-            filters=f"volume={HEADROOM_DB}dB,{limiter(cast.loudness.true_peak)}",
-            sample_format="s32le",
-        )
+        join_mp3(paths, mp3_tmp)
         write_tags(mp3_tmp, meta, chapters)
         staged = []
         for kind, path in sidecar_paths(output).items():
@@ -250,7 +257,8 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
         for tmp, path in staged:
             if path.suffix == ".json" and not path.name.endswith(".chapters.json"):
                 _commit(tmp, path)
-    reporter.note(f"wrote {output} ({timeline.length / rate / 60:.1f} min, {len(timeline.chapters)} chapters)")
+    prune(folder)
+    reporter.note(f"wrote {output} ({timeline.length / timeline.sample_rate / 60:.1f} min, {len(timeline.chapters)} chapters)")
     return timeline
 
 

@@ -67,7 +67,9 @@ def prepare(pcm: bytes, sample_rate: int, bounds: tuple[int, int], gain_db: floa
     clips: the encoder restores the level and its limiter takes care of the peaks.
     """
     start, end = bounds
-    audio = AudioSegment(data=pcm[2 * start : 2 * end], sample_width=2, frame_rate=sample_rate, channels=1)
+    data = pcm[2 * start : 2 * end]
+    data += bytes(2 * (end - start) - len(data))  # bounds may reach past the end: silence
+    audio = AudioSegment(data=data, sample_width=2, frame_rate=sample_rate, channels=1)
     audio = audio.set_sample_width(SAMPLE_BYTES).apply_gain(gain_db - HEADROOM_DB)
     return audio.fade_in(FADE_MS).fade_out(FADE_MS)
 
@@ -120,9 +122,10 @@ def stream(
     load: Callable[[Take], AudioSegment],
     progress: Callable[[int], None] | None = None,
     block: int = 1 << 16,
+    start: int = 0,
 ) -> Iterator[bytes]:
-    """The episode's PCM, in order: silence, segment, silence, … as `load` provides segments."""
-    position = 0
+    """The timeline's PCM from sample `start` on: silence, segment, silence, … as `load` provides segments."""
+    position = start
     for take in timeline.takes:
         yield from _silence(take.start - position, block)
         pcm = load(take).raw_data

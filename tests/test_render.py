@@ -113,7 +113,7 @@ def test_tone_engine_chapters_are_back_to_back_and_marks_sit_in_pauses(project, 
     assert timeline.chapters[-1].end == timeline.length
     for a, b in zip(timeline.chapters, timeline.chapters[1:]):
         assert a.end == b.start
-    rate, samples = decode(result.output)
+    rate, samples = decode(result.output, timeline.sample_rate)
     assert abs(len(samples) - timeline.length) <= rate // 100  # decoded length matches the plan
     for mark, take in ((c, next(t for t in timeline.takes if t.chapter == i)) for i, c in enumerate(timeline.chapters)):
         if mark.start == 0:

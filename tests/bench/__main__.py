@@ -102,9 +102,8 @@ def machine() -> list[str]:
         f"- machine: {len(os.sched_getaffinity(0))} cores (nproc), {model}, {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()} ({PY}), podcast {__version__}",
         f"- load average at the start: {load()}",
-        *(["- PYTHONDONTWRITEBYTECODE is set: the tool's own modules are compiled at every start"]
-          if os.environ.get("PYTHONDONTWRITEBYTECODE") else []),
-    ]
+    ] + (["- PYTHONDONTWRITEBYTECODE is set: the tool's own modules are compiled at every start"]
+         if os.environ.get("PYTHONDONTWRITEBYTECODE") else [])  # fmt: skip
 
 
 def load() -> str:
@@ -149,21 +148,30 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def compare(step: str, value: str, ratio: float, against: str, limit: float | None = None, share=False) -> Row:
+    """A row whose ratio is judged against `limit` (a share of `against` when `share`)."""
+    shown = f"{ratio:.1%} of {against}" if share else f"{ratio:.2f}× {against}"
+    if limit is None:
+        return Row(step, value, shown)
+    target = f"≤ {limit:.0%} of {against}" if share else f"≤ {limit:g}× {against}"
+    return Row(step, value, shown, target, yes(ratio <= limit))
+
+
 def _bench(work: Path, quick: bool) -> int:
+    started = time.perf_counter()
     project = work / "project"
     (project / "scripts").mkdir(parents=True)
     shutil.copytree(PROJECT / "voices", project / "voices")
     shutil.copy2(PROJECT / SCRIPT, project / SCRIPT)
-    out = work / "out"
     rows: list[Row] = []
     notes: list[str] = []
     failures: list[str] = []
     header = machine()
 
-    def step(name: str, action):
+    def step(name: str, action, *args):
         say(f"… {name}")
         try:
-            return action()
+            return action(*args)
         except StepFailed as exc:
             failures.append(f"{name}: {exc}")
             say(f"FAILED {name}: {exc}")
@@ -172,85 +180,68 @@ def _bench(work: Path, quick: bool) -> int:
     doctor = step("podcast doctor", lambda: checked(measure.run(podcast("doctor"), project), "doctor"))
     if doctor:
         header += [f"- {line.strip()}" for line in doctor.stdout.strip().splitlines()]
-
-    split = step("split the example", lambda: split_json(SCRIPT, project))
+    split = step("split the example", split_json, SCRIPT, project)
     if split:
-        count = len(segments(split))
-        header.append(f"- script: {SCRIPT} ({count} segments, {len(split['chapters'])} chapters)")
+        header.append(f"- script: {SCRIPT} ({len(segments(split))} segments, {len(split['chapters'])} chapters)")
 
-    # 1. Baseline
-    base = step("baseline", lambda: baseline(project / SCRIPT, work, notes))
+    # 1. The bare pipeline
+    base = step("baseline", baseline, project / SCRIPT, work, notes)
     if base:
-        rows.append(Row("baseline: libespeak-ng reads the whole text into one WAV, ffmpeg encodes it", f"{base:.2f} s",
-                        "1.00× baseline"))  # fmt: skip
+        rows.append(Row("baseline: libespeak-ng reads the whole text into one WAV, ffmpeg encodes it", f"{base:.2f} s"))
 
-    # 2. Cold render, 3. unchanged re-render
-    cold_mp3, cache = out / "cold.mp3", work / "cache"
+    # 2. Cold render, 3. the same again, 4. re-voicing one segment
+    cold_mp3, cache = work / "out" / "cold.mp3", work / "cache"
     render_cold = podcast("render", SCRIPT, "--out", cold_mp3, "--cache-dir", cache, "--quiet")
     cold = step("cold render", lambda: checked(measure.run(render_cold, project, sample=True), "cold render"))
     if cold:
-        ratio = cold.wall / base if base else None
-        rows.append(Row("cold render of the example, empty cache", f"{cold.wall:.2f} s",
-                        f"{ratio:.2f}× baseline" if ratio else "—", "≤ 1.0× baseline",
-                        yes(ratio <= 1.0) if ratio else "—"))  # fmt: skip
+        if base:
+            rows.append(compare("cold render of the example, empty cache", f"{cold.wall:.2f} s",
+                                cold.wall / base, "baseline", 1.0))  # fmt: skip
         notes.append(f"- cold render, child processes seen from outside: {measure.timeline(cold)}")
         notes.append(f"- episode length {mp3_minutes(cold_mp3):.1f} min")
-        again = step("unchanged re-render", lambda: checked(measure.run(render_cold, project, sample=True), "re-render"))
+        again = step("unchanged re-render", lambda: checked(measure.run(render_cold, project, sample=True), "again"))
         if again:
-            share = again.wall / cold.wall
-            rows.append(Row("unchanged re-render (cache warm, episode up to date)", f"{again.wall:.2f} s",
-                            f"{share:.1%} of cold", "≤ 5% of cold", yes(share <= 0.05)))  # fmt: skip
-
-        # 4. Re-voice one segment
+            rows.append(compare("unchanged re-render (cache warm, episode up to date)", f"{again.wall:.2f} s",
+                                again.wall / cold.wall, "cold", 0.05, share=True))  # fmt: skip
         if split:
-            rows.append(step("re-voice", lambda: revoice(split, project, cold_mp3, cache, cold.wall, notes)))
+            rows.append(step("re-voice", revoice, split, project, cold_mp3, cache, cold.wall, notes))
 
-    # 5. Scale
-    peaks: dict[int, int] = {}
-    times: dict[int, float] = {}
-    if cold:
-        peaks[1], times[1] = cold.peak_rss, cold.wall
+    # 5. Scale: time and peak memory
+    peaks = {1: cold.peak_rss} if cold else {}
     for n in (10,) if quick else (10, 30):
-        if not (cold and split):
-            break
-        result = step(f"{n}× script", lambda: scaled(n, split, project, work, notes))
-        if result:
-            times[n], peaks[n] = result.wall, result.peak_rss
-            ratio = result.wall / cold.wall
-            if n == 10:
-                rows.append(Row(f"10× script, cold", f"{result.wall:.1f} s", f"{ratio:.2f}× the 1× time",
-                                "≤ 10.5× the 1× time", yes(ratio <= 10.5)))  # fmt: skip
-            else:
-                rows.append(Row(f"{n}× script, cold", f"{result.wall:.1f} s", f"{ratio:.2f}× the 1× time"))
+        scaled_run = step(f"{n}× script", scaled, n, split, project, work, notes) if cold and split else None
+        if scaled_run:
+            peaks[n] = scaled_run.peak_rss
+            rows.append(compare(f"{n}× script, cold", f"{scaled_run.wall:.1f} s", scaled_run.wall / cold.wall,
+                                "the 1× time", 10.5 if n == 10 else None))  # fmt: skip
     for n, peak in peaks.items():
-        ratio = peak / peaks[1]
-        target = n == 30
-        rows.append(Row(f"peak memory, {n}× script (process tree, summed RSS)", mib(peak), f"{ratio:.2f}× the 1× peak",
-                        "≤ 1.5× the 1× peak" if target else "—", yes(ratio <= 1.5) if target else "—"))  # fmt: skip
+        rows.append(compare(f"peak memory, {n}× script (process tree, summed RSS)", mib(peak), peak / peaks[1],
+                            "the 1× peak", 1.5 if n == 30 else None))  # fmt: skip
     if quick:
-        rows.append(Row("30× script", "skipped (--quick)", "—", "peak ≤ 1.5× the 1× peak", "—"))
+        rows.append(Row("30× script", "skipped (--quick)", "—", "peak ≤ 1.5× the 1× peak"))
 
     # 6. --help
     for label, command in (
         ("`python -m audio --help`", podcast("--help")),
         ("`podcast --help` (installed script)", [str(Path(PY).parent / "podcast"), "--help"]),
     ):
-        median = step(label, lambda: help_time(command, project))
+        median = step(label, help_time, command, project)
         if median is not None:
             rows.append(Row(f"{label}, median of 5", f"{median:.3f} s", "—", "< 0.3 s", yes(median < 0.3)))
 
+    notes += [
+        f"- cold render: `{' '.join(render_cold[1:])}` in a copy of scripts/ and voices/",
+        f"- peak memory: VmRSS summed over the command's process tree every {measure.INTERVAL * 1000:.0f} ms "
+        + "(pages shared between processes count once per process)",
+        f"- load average at the end: {load()}",
+        f"- the benchmark took {time.perf_counter() - started:.0f} s",
+    ]
     print("# podcast benchmark (issue 7)\n")
     print("\n".join(header) + "\n")
     print("| step | wall time / peak memory | ratio | target | met? |")
     print("|---|---:|---:|---|---|")
     for row in rows:
         print(f"| {row.step} | {row.value} | {row.ratio} | {row.target} | {row.met} |")
-    notes += [
-        f"- cold render: `{' '.join(render_cold[1:])}` in a copy of scripts/ and voices/",
-        f"- peak memory: VmRSS summed over the command's process tree, sampled every {measure.INTERVAL * 1000:.0f} ms "
-        "(pages shared between processes count once per process)",
-        f"- load average at the end: {load()}",
-    ]
     print("\n" + "\n".join(notes))
     if failures:
         print("\nFailed steps:\n" + "\n".join(f"- {f}" for f in failures))
@@ -268,8 +259,9 @@ def revoice(split: dict, project: Path, mp3: Path, cache: Path, cold: float, not
     command = podcast("revoice", segment["id"], SCRIPT, "--rate", REVOICE_RATE, "--cache-dir", cache, "--out", mp3)
     result = measure.run(command, project, sample=True)
     if result.returncode == 2:
-        print("revoice not available", file=sys.stderr)
-        notes.append(f"- revoice not available: `{' '.join(command[1:])}` exited with 2 (usage)")
+        say("revoice not available")
+        why = (result.stderr.strip().splitlines() or ["?"])[-1]
+        notes.append(f"- revoice not available: `{' '.join(command[1:])}` exited with 2 (usage): {why}")
         return Row(name, "skipped: revoice not available", "—", "≤ 20% of cold", "—")
     checked(result, "revoice")
     rewritten = mp3.stat().st_mtime_ns != before

@@ -1,6 +1,6 @@
-"""Running a command and measuring it from the outside: wall time, and the peak memory of
-its whole process tree, and when its child processes ran (the render's synthesis workers and ffmpeg are child processes,
-so the command's own maximum RSS would miss most of it).
+"""Running a command and measuring it from the outside: wall time, the peak memory of its
+whole process tree (the render's synthesis workers and ffmpeg are child processes, so the
+command's own maximum RSS would miss most of it), and when which child processes ran.
 
 The tree is found from /proc every 50 ms (each process's parent in /proc/PID/stat) and
 its resident sizes are summed; pages shared between processes (the interpreter, the
@@ -30,7 +30,7 @@ class Run:
     """Seconds from start to exit."""
     peak_rss: int = 0
     """Largest sum of resident bytes over the process tree, 0 if not sampled."""
-    children: list[tuple[str, float, float]] = field(default_factory=list)
+    children: list[tuple[str | None, float, float]] = field(default_factory=list)
     """Each descendant seen: (kind, first seen, last seen), seconds from start."""
     stdout: str = ""
     stderr: str = ""
@@ -55,13 +55,22 @@ def _processes() -> dict[int, tuple[int, int, str]]:
     return table
 
 
-def _kind(pid: int, name: str) -> str:
-    """What a child process is: `worker`, `ffmpeg encode`, `ffmpeg loudness`, else its name."""
+def _cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
-        cmdline = ""
+        return ""
+
+
+def _kind(pid: int, name: str, parent: int) -> str | None:
+    """What a child process is: `worker`, `ffmpeg encode`, `ffmpeg loudness`, else its name.
+
+    None while it is still a copy of its parent, forked but not yet running its program.
+    """
+    cmdline = _cmdline(pid)
+    if cmdline and cmdline == _cmdline(parent):
+        return None
     if "spawn_main" in cmdline:
         return "worker"
     if "resource_tracker" in cmdline:
@@ -103,9 +112,10 @@ class TreeSampler(threading.Thread):
             todo.extend(children.get(pid, ()))
         self.peak = max(self.peak, sum(table[pid][1] for pid in tree))
         for pid in tree[1:]:
-            if pid not in self.children:
-                self.children[pid] = [_kind(pid, table[pid][2]), now, now]
-            self.children[pid][2] = now
+            child = self.children.setdefault(pid, [None, now, now])
+            if child[0] is None:
+                child[0] = _kind(pid, table[pid][2], table[pid][0])
+            child[2] = now
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -143,6 +153,7 @@ def timeline(run: Run, skip: tuple[str, ...] = ("resource tracker",)) -> str:
     """When the command's child processes were seen, by kind: `worker ×2 3.9–11.4 s, …`."""
     kinds: dict[str, list[tuple[float, float]]] = {}
     for kind, first, last in run.children:
+        kind = kind or "(not identified)"
         if kind not in skip:
             kinds.setdefault(kind, []).append((first, last))
     parts = []
