@@ -23,6 +23,7 @@ app = typer.Typer(
     no_args_is_help=False,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich is imported only for progress and tables, so --help answers at once
 )
 
 _state = {"debug": False}
