@@ -139,12 +139,16 @@ class SegmentCache:
             for path in self.root.glob("*/*.wav"):
                 entries += 1
                 size += path.stat().st_size
+            for path in self.root.glob("*/*.json"):
+                size += path.stat().st_size
+            for path in self.root.glob("chapters/*.mp3"):
+                size += path.stat().st_size
         return CacheStats(self.root, entries, size)
 
     def clear(self) -> int:
         """Delete every entry; returns how many there were."""
         count = self.stats().entries
-        for sub in self.root.glob("??"):
+        for sub in [*self.root.glob("??"), self.root / "chapters"]:
             if sub.is_dir():
                 shutil.rmtree(sub, ignore_errors=True)
         return count
