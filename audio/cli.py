@@ -136,6 +136,9 @@ def render(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
     workers: Annotated[Optional[int], typer.Option("--workers", help="Synthesis processes. Default: one per core.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="Speech engine: espeak, or tone for tests.")] = "espeak",
+    cover: Annotated[
+        Optional[Path], typer.Option("--cover", help="JPEG or PNG to embed as the front cover (else [show] cover).")
+    ] = None,
 ) -> None:
     """Render a script to dist/<name>.mp3 with chapters, tags, transcript and chapter file."""
     from .render import render as run_render
@@ -143,7 +146,8 @@ def render(
     with _Progress(quiet) as progress:
         result = _run(
             lambda: run_render(
-                script, out, cast, cache_dir, force=force, engine_name=engine, workers=workers, reporter=progress
+                script, out, cast, cache_dir, force=force, engine_name=engine, workers=workers, reporter=progress,
+                cover=cover,
             )
         )
     if not quiet and not result.up_to_date:

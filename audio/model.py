@@ -144,6 +144,8 @@ class Show:
     """Show name, written as the album tag."""
     language: str = "eng"
     """ISO 639-2 language code of the episode (TLAN tag)."""
+    cover: str = ""
+    """A JPEG or PNG embedded as the front cover, relative to the project folder; empty for none."""
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,12 @@ def render(
     workers: int | None = None,
     reporter: Reporter | None = None,
     settings: Mp3Settings = Mp3Settings(),
+    cover: Path | None = None,
 ) -> RenderResult:
-    """Render a script to a tagged, chaptered MP3 and the files beside it."""
+    """Render a script to a tagged, chaptered MP3 and the files beside it.
+
+    `cover` (a JPEG or PNG) overrides the cast's `[show] cover`.
+    """
     reporter = reporter or Reporter()
     script = Path(script) if script else default_script()
     output = Path(output) if output else default_output(script)
@@ -157,7 +161,8 @@ def render(
     jobs = build_jobs(episode, segment_voices, lexicon, engine)
     cache = SegmentCache(cache_dir or default_cache_dir())
 
-    digest = _digest(episode, cast, jobs, settings)
+    picture = read_cover(cover or (project_root(script) / cast.show.cover if cast.show.cover else None), cast)
+    digest = _digest(episode, cast, jobs, settings, picture)
     files = (output, *sidecar_paths(output).values())
     previous = read_manifest(sidecar_paths(output)["manifest"])
     if not force and previous and previous.get("digest") == digest and all(f.exists() for f in files):
@@ -172,11 +177,13 @@ def render(
     )
 
     with _locked(output):
-        timeline = _assemble(episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter)
+        timeline = _assemble(
+            episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter, picture
+        )
     return RenderResult(episode, timeline, output, files, len(todo), unique - len(todo), voices=voices)
 
 
-def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter) -> Timeline:
+def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter, picture) -> Timeline:
     rate = engine.sample_rate
     placed = []
     index = 0
@@ -244,7 +251,7 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     texts["html"] = player_html(json.loads(texts["manifest"]))
     with _staged(output) as mp3_tmp, contextlib.ExitStack() as stack:
         join_mp3(paths, mp3_tmp)
-        write_tags(mp3_tmp, meta, chapters)
+        write_tags(mp3_tmp, meta, chapters, picture)
         staged = []
         for kind, path in sidecar_paths(output).items():
             tmp = stack.enter_context(_staged(path))
@@ -262,8 +269,24 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     return timeline
 
 
-def _digest(episode: Episode, cast: Cast, jobs: list[Job], settings: Mp3Settings) -> str:
+def read_cover(path: Path | None, cast: Cast) -> tuple[bytes, str] | None:
+    """(bytes, MIME type) of a cover image, checked to be a JPEG or PNG."""
+    if path is None:
+        return None
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CastError(f"cover image cannot be read ({exc.strerror})", path) from None
+    if data.startswith(b"\xff\xd8\xff"):
+        return data, "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data, "image/png"
+    raise CastError("cover image must be a JPEG or PNG file", path)
+
+
+def _digest(episode: Episode, cast: Cast, jobs: list[Job], settings: Mp3Settings, picture) -> str:
     material = {
+        "cover": hashlib.sha256(picture[0]).hexdigest() if picture else None,
         "tool": __version__,
         "title": episode.title,
         "date": str(episode.date),

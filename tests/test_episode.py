@@ -116,3 +116,20 @@ def test_sidecars_agree_with_the_mp3(episode, probe):
         assert abs(seconds(start) - seg["start"]) < 0.001 and abs(seconds(end) - seg["end"]) < 0.001
     assert "<v Hans Uszkoreit>" in vtt and "<v Feiyu Xu>" in vtt
     assert (dist / "deepseek-interview.html").exists()
+
+
+def test_three_speakers_differ_by_ear_in_the_rendered_example(episode, decode):
+    from test_voices import median_pitch
+
+    rate, samples = decode(episode)
+    manifest = json.loads(episode.with_suffix(".json").read_text())
+    pitch = {}
+    for speaker in ("interviewer", "HU", "FX"):
+        parts = [samples[round(s["start"] * rate) : round(s["end"] * rate)] for s in manifest["segments"] if s["speaker"] == speaker]
+        pitch[speaker] = median_pitch(np.concatenate(parts), rate)
+    names = list(pitch)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert abs(12 * np.log2(pitch[a] / pitch[b])) >= 2.0, pitch
+    accents = {s["speaker"]: s["voice"]["name"].lower() for s in manifest["segments"] if s["speaker"] in pitch}
+    assert len(set(accents.values())) == 3, accents

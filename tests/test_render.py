@@ -134,3 +134,34 @@ def test_failed_render_leaves_previous_episode_untouched(project, cache_dir):
     assert "tiny.toml" in result.output and "'JS'" in result.output
     after = {p.name: p.read_bytes() for p in mp3.parent.iterdir() if p.is_file()}
     assert after == before
+
+
+def _png() -> bytes:
+    """A real 2x2 PNG, made here."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)) + chunk(
+        b"IDAT", zlib.compress(rows)
+    ) + chunk(b"IEND", b"")
+
+
+def test_cover_image_is_embedded_as_front_cover(project, tone_cast, probe):
+    cover = project / "cover.png"
+    cover.write_bytes(_png())
+    script = project / "scripts" / "tiny.txt"
+    result = render(script, cast_file=tone_cast, engine_name="tone", cover=cover)
+    pictures = ID3(str(result.output)).getall("APIC")
+    assert len(pictures) == 1 and pictures[0].type == 3 and pictures[0].mime == "image/png"
+    assert pictures[0].data == cover.read_bytes()
+    streams = probe(result.output)["streams"]
+    assert any(s.get("disposition", {}).get("attached_pic") == 1 for s in streams)
+    assert [c["tags"]["title"] for c in probe(result.output)["chapters"]] == ["Introduction", "Swarms in the wild"]
+    (project / "notpicture.png").write_text("hello")
+    bad = runner.invoke(app, ["render", str(script), "--cover", str(project / "notpicture.png"), "--engine", "tone",
+                              "--cast", str(tone_cast)])  # fmt: skip
+    assert bad.exit_code == 4 and "must be a JPEG or PNG" in bad.output
