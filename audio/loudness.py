@@ -1,4 +1,4 @@
-"""Loudness: ITU-R BS.1770 measurement (ffmpeg's ebur128) and the gains that level speakers.
+"""Loudness: ITU-R BS.1770 measurement (ffmpeg's ebur128) and the gain that levels each segment.
 
 Each segment is measured once, right after synthesis, and the result is cached with
 it. Each segment is then levelled to the target, and a true-peak limiter in the
@@ -9,25 +9,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass
-from pathlib import Path
 
 from .encode import find_ffmpeg
 from .errors import EncodingError
 
 MAX_GAIN_DB = 24.0
 _INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf|nan) LUFS", re.S)
-_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf|nan) dBFS", re.S)
-
-
-@dataclass(frozen=True)
-class Loudness:
-    """One measurement."""
-
-    lufs: float | None
-    """Integrated loudness in LUFS; None where the audio is too short or silent to tell."""
-    peak: float | None
-    """True peak in dBTP; None for silence."""
 
 
 def _number(match: re.Match | None) -> float | None:
@@ -37,10 +24,8 @@ def _number(match: re.Match | None) -> float | None:
     return value if value is not None and value > -69.0 else None
 
 
-_EBUR128 = "ebur128=peak=true:framelog=quiet"
-
-
-def _run(args: list[str], data: bytes | None) -> Loudness:
+def _report(args: list[str], data: bytes | None) -> str:
+    """What ffmpeg says on stderr when it runs `args` (the ebur128 summaries)."""
     ffmpeg, _ = find_ffmpeg()
     command = [ffmpeg, "-hide_banner", "-nostats", "-nostdin", *args]
     try:
@@ -50,13 +35,7 @@ def _run(args: list[str], data: bytes | None) -> Loudness:
     text = out.stderr.decode(errors="replace")
     if out.returncode != 0:
         raise EncodingError(f"ffmpeg could not measure loudness ({text.strip().splitlines()[-1:]})")
-    summary = text[text.rfind("Summary:") :]
-    return Loudness(_number(_INTEGRATED.search(summary)), _number(_PEAK.search(summary)))
-
-
-def measure_pcm(pcm: bytes, sample_rate: int) -> Loudness:
-    """Loudness of 16-bit mono PCM."""
-    return _run(["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", "-af", _EBUR128, "-f", "null", "-"], pcm)
+    return text
 
 
 REFERENCE_LEVEL = -20.0
@@ -71,27 +50,19 @@ def analyse_segment(pcm: bytes, sample_rate: int, target: float, true_peak: floa
     """A segment's loudness, and how much the limiter takes from it.
 
     One ffmpeg run measures the segment as it is and as it will sound once raised to
-    about `target` and limited; the difference tells how much louder its speaker must
-    be made so that the limited episode meets the target.
+    about `target` and limited; the difference tells how much louder the segment must
+    be made so that, limited, it meets the target.
     """
     gain = target - REFERENCE_LEVEL + TYPICAL_LOSS_DB
     graph = (
         "[0:a]asplit=2[a][b];[a]ebur128=framelog=quiet[plain];"
         f"[b]volume={gain:.2f}dB,{limiter(true_peak)},ebur128=framelog=quiet[limited]"
     )
-    ffmpeg, _ = find_ffmpeg()
-    command = [
-        ffmpeg, "-hide_banner", "-nostats", "-nostdin", "-f", "s16le", "-ar", str(sample_rate), "-ac", "1",
-        "-i", "pipe:0", "-filter_complex", graph,
-        "-map", "[plain]", "-f", "null", "-", "-map", "[limited]", "-f", "null", "-",
-    ]  # fmt: skip
-    try:
-        out = subprocess.run(command, input=pcm, capture_output=True, timeout=600)
-    except OSError as exc:
-        raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
-    text = out.stderr.decode(errors="replace")
-    if out.returncode != 0:
-        raise EncodingError(f"ffmpeg could not measure loudness ({text.strip().splitlines()[-1:]})")
+    text = _report(
+        ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", "-filter_complex", graph,
+         "-map", "[plain]", "-f", "null", "-", "-map", "[limited]", "-f", "null", "-"],
+        pcm,
+    )  # fmt: skip
     found = {
         int(m.group(1)): _number(_INTEGRATED.search(text, m.end()))
         for m in re.finditer(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:", text)
@@ -99,11 +70,6 @@ def analyse_segment(pcm: bytes, sample_rate: int, target: float, true_peak: floa
     lufs, after = (found[k] for k in sorted(found)) if len(found) == 2 else (None, None)
     loss = lufs + gain - after if lufs is not None and after is not None else 0.0
     return {"lufs": lufs, "limiter_loss": round(max(0.0, loss), 2), "measured_for": [target, true_peak]}
-
-
-def measure_file(path: Path) -> Loudness:
-    """Loudness of any file ffmpeg can decode (an MP3, after the encoder delay is removed)."""
-    return _run(["-i", str(path), "-af", _EBUR128, "-f", "null", "-"], None)
 
 
 def segment_gain(info: dict, target: float) -> float:

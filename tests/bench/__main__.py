@@ -38,6 +38,9 @@ SCRIPT = Path("scripts") / "deepseek-interview.txt"
 BASELINE = Path(__file__).with_name("baseline.py")
 PY = sys.executable
 REVOICE_RATE = 150
+REPEATS = 3
+"""How often the baseline and the cold render are measured (alternately): their medians are
+compared, as other work on the machine can skew a single run."""
 
 
 @dataclass
@@ -68,6 +71,11 @@ def checked(result: measure.Run, what: str) -> measure.Run:
 
 def podcast(*args: str) -> list[str]:
     return [PY, "-m", "audio", *map(str, args)]
+
+
+def sampled(command: list[str], cwd: Path, what: str) -> measure.Run:
+    """Run a render, sampling its process tree; StepFailed if it fails."""
+    return checked(measure.run(command, cwd, sample=True), what)
 
 
 def split_json(script: Path, cwd: Path) -> dict:
@@ -110,8 +118,18 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min; other work on the machine skews times)"
 
 
-def baseline(text: Path, work: Path, notes: list[str]) -> float:
-    """Wall time of the bare pipeline: synthesis in its own process, then ffmpeg."""
+@dataclass
+class Baseline:
+    """One run of the bare pipeline."""
+
+    wall: float
+    synthesis: float
+    facts: dict
+    """rate, samples and version, as baseline.py reports them."""
+
+
+def baseline(text: Path, work: Path) -> Baseline:
+    """The bare pipeline, timed: synthesis in its own process, then ffmpeg."""
     from audio.encode import find_ffmpeg
 
     ffmpeg = find_ffmpeg()[0]
@@ -122,14 +140,16 @@ def baseline(text: Path, work: Path, notes: list[str]) -> float:
     encode = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav),
               "-ar", "44100", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", str(mp3)]  # fmt: skip
     checked(measure.run(encode), "baseline encoding")
-    wall = time.perf_counter() - started
-    facts = json.loads(synth.stdout)
-    notes.append(
-        f"- baseline: {wall:.2f} s = synthesis {middle - started:.2f} s (libespeak-ng {facts['version']}, "
-        f"en-US+m3 at 170 wpm, {facts['samples'] / facts['rate'] / 60:.1f} min of speech) "
-        f"+ encoding {wall - (middle - started):.2f} s"
-    )
-    return wall
+    return Baseline(time.perf_counter() - started, middle - started, json.loads(synth.stdout))
+
+
+def median_run(runs: list[Baseline]) -> Baseline:
+    """The run of median wall time (the upper one of two)."""
+    return sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
+
+
+def spread(runs: list) -> str:
+    return ", ".join(f"{r.wall:.2f}" for r in runs) + " s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="skip the 30× step")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where it is")
     args = parser.parse_args(argv)
+    # Measure the `audio` of this work tree, also where a non-editable install sits in the venv.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
 
     work = Path(tempfile.mkdtemp(prefix="podcast-bench-"))
     try:
@@ -184,27 +206,43 @@ def _bench(work: Path, quick: bool) -> int:
     if split:
         header.append(f"- script: {SCRIPT} ({len(segments(split))} segments, {len(split['chapters'])} chapters)")
 
-    # 1. The bare pipeline
-    base = step("baseline", baseline, project / SCRIPT, work, notes)
+    # 1. The bare pipeline and 2. a cold render, alternately, REPEATS times each
+    bases: list[Baseline] = []
+    colds: list[tuple[measure.Run, list[str], Path, Path]] = []
+    for i in range(1, REPEATS + 1):
+        bases += filter(None, [step(f"baseline {i}/{REPEATS}", baseline, project / SCRIPT, work)])
+        mp3, cache = work / "out" / f"cold-{i}.mp3", work / f"cache-{i}"
+        command = podcast("render", SCRIPT, "--out", mp3, "--cache-dir", cache, "--quiet")
+        run = step(f"cold render {i}/{REPEATS}", sampled, command, project, "cold render")
+        colds += [(run, command, mp3, cache)] if run else []
+    base = median_run(bases) if bases else None
     if base:
-        rows.append(Row("baseline: libespeak-ng reads the whole text into one WAV, ffmpeg encodes it", f"{base:.2f} s"))
+        rows.append(Row(f"baseline: libespeak-ng reads the whole text into one WAV, ffmpeg encodes it "
+                        f"(median of {len(bases)})", f"{base.wall:.2f} s"))  # fmt: skip
+        facts = base.facts
+        notes.append(
+            f"- baseline runs {spread(bases)}; the median one: synthesis {base.synthesis:.2f} s (libespeak-ng "
+            f"{facts['version']}, en-US+m3 at 170 wpm, {facts['samples'] / facts['rate'] / 60:.1f} min of speech) "
+            f"+ encoding {base.wall - base.synthesis:.2f} s"
+        )
 
-    # 2. Cold render, 3. the same again, 4. re-voicing one segment
-    cold_mp3, cache = work / "out" / "cold.mp3", work / "cache"
-    render_cold = podcast("render", SCRIPT, "--out", cold_mp3, "--cache-dir", cache, "--quiet")
-    cold = step("cold render", lambda: checked(measure.run(render_cold, project, sample=True), "cold render"))
-    if cold:
+    # 3. The same render again, 4. re-voicing one segment
+    cold = None
+    if colds:
+        cold, render_cold, cold_mp3, cache = sorted(colds, key=lambda c: c[0].wall)[len(colds) // 2]
         if base:
-            rows.append(compare("cold render of the example, empty cache", f"{cold.wall:.2f} s",
-                                cold.wall / base, "baseline", 1.0))  # fmt: skip
-        notes.append(f"- cold render, child processes seen from outside: {measure.timeline(cold)}")
+            rows.append(compare(f"cold render of the example, empty cache (median of {len(colds)})",
+                                f"{cold.wall:.2f} s", cold.wall / base.wall, "baseline", 1.0))  # fmt: skip
+        notes.append(f"- cold render runs {spread([c[0] for c in colds])}; child processes of the median one, "
+                     f"seen from outside: {measure.timeline(cold)}")  # fmt: skip
+        notes.append(f"- cold render: `{' '.join(render_cold[1:])}` in a copy of scripts/ and voices/")
         notes.append(f"- episode length {mp3_minutes(cold_mp3):.1f} min")
-        again = step("unchanged re-render", lambda: checked(measure.run(render_cold, project, sample=True), "again"))
+        again = step("unchanged re-render", sampled, render_cold, project, "unchanged re-render")
         if again:
             rows.append(compare("unchanged re-render (cache warm, episode up to date)", f"{again.wall:.2f} s",
                                 again.wall / cold.wall, "cold", 0.05, share=True))  # fmt: skip
-        if split:
-            rows.append(step("re-voice", revoice, split, project, cold_mp3, cache, cold.wall, notes))
+        revoiced = step("re-voice", revoice, split, project, cold_mp3, cache, cold.wall, notes) if split else None
+        rows += [revoiced] if revoiced else []
 
     # 5. Scale: time and peak memory
     peaks = {1: cold.peak_rss} if cold else {}
@@ -230,7 +268,6 @@ def _bench(work: Path, quick: bool) -> int:
             rows.append(Row(f"{label}, median of 5", f"{median:.3f} s", "—", "< 0.3 s", yes(median < 0.3)))
 
     notes += [
-        f"- cold render: `{' '.join(render_cold[1:])}` in a copy of scripts/ and voices/",
         f"- peak memory: VmRSS summed over the command's process tree every {measure.INTERVAL * 1000:.0f} ms "
         + "(pages shared between processes count once per process)",
         f"- load average at the end: {load()}",
@@ -284,7 +321,7 @@ def scaled(n: int, split: dict, project: Path, work: Path, notes: list[str]) -> 
     distinct = len({s["text"] for s in check})
     mp3 = work / "out" / f"{name}.mp3"
     command = podcast("render", script, "--out", mp3, "--cache-dir", work / f"cache-x{n}", "--quiet")
-    result = checked(measure.run(command, project, sample=True), f"render of the {n}× script")
+    result = sampled(command, project, f"render of the {n}× script")
     notes.append(
         f"- {n}× script: {len(check)} segments ({len(check) / one:.1f}× the example's {one}), {distinct} distinct "
         f"texts, {mp3_minutes(mp3):.1f} min; {measure.timeline(result)}"
