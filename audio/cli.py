@@ -182,7 +182,7 @@ def split(
     else:
         from rich.console import Console
 
-        Console(highlight=False).print(*episode_table(episode))
+        Console(highlight=False).print(*episode_table(episode), sep="\n")
 
 
 @app.command()

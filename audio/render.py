@@ -21,18 +21,13 @@ from pathlib import Path
 from . import __version__
 from .cache import SegmentCache, cache_key, default_cache_dir
 from .cast import Lexicon, apply_overrides, assign_voices, load_cast, load_lexicon, project_root
-from .assemble import chapter_parts, encode_chapters, placed_timeline, prune
-from .encode import SAMPLES_PER_FRAME, Mp3Settings, join_mp3
+from .encode import SAMPLES_PER_FRAME, Mp3Settings
 from .engines import SpeechEngine, create_engine
 from .errors import BusyError, CastError, OutputError, ScriptError
 from .model import Cast, Episode, Metadata, Timeline, Voice
 from .script import load_episode
-from .player import player_html
 from .sidecars import chapters_json, manifest_json, read_manifest, srt_text, vtt_text
-from .loudness import limiter, segment_gain
-from .stitch import HEADROOM_DB, Placed, plan, prepare
 from .synth import Job, is_current, missing_jobs, store, synthesize_jobs
-from .tags import ChapterTag, write_tags
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +146,6 @@ def render(
     for line in stale:
         log.warning("%s", line)
     engine = create_engine(engine_name)
-    check_voices(engine, voices, cast)
-    for seg_id, override in cast.overrides.items():
-        if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():
-            try:
-                engine.check_voice(segment_voices[seg_id])
-            except ValueError as exc:
-                raise CastError(f"override {seg_id}: {exc}", cast.sources[-1]) from None
     jobs = build_jobs(episode, segment_voices, lexicon, engine)
     cache = SegmentCache(cache_dir or default_cache_dir())
 
@@ -166,8 +154,17 @@ def render(
     files = (output, *sidecar_paths(output).values())
     previous = read_manifest(sidecar_paths(output)["manifest"])
     if not force and previous and previous.get("digest") == digest and all(f.exists() for f in files):
+        # Like make: the same inputs (voices and engine version included) made these files.
         reporter.note(f"{output} is up to date; nothing to do")
         return RenderResult(episode, None, output, files, 0, len(jobs), up_to_date=True, voices=voices)
+
+    check_voices(engine, voices, cast)
+    for seg_id, override in cast.overrides.items():
+        if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():
+            try:
+                engine.check_voice(segment_voices[seg_id])
+            except ValueError as exc:
+                raise CastError(f"override {seg_id}: {exc}", cast.sources[-1]) from None
 
     todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
     unique = len({j.key for j in jobs})
@@ -184,6 +181,14 @@ def render(
 
 
 def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter, picture) -> Timeline:
+    # Imported here, so that finding an episode up to date stays quick.
+    from .assemble import chapter_parts, encode_chapters, placed_timeline, prune
+    from .encode import join_mp3
+    from .loudness import limiter, segment_gain
+    from .player import player_html
+    from .stitch import HEADROOM_DB, Placed, plan, prepare
+    from .tags import ChapterTag, write_tags
+
     rate = engine.sample_rate
     placed = []
     index = 0

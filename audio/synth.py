@@ -8,12 +8,9 @@ cache, atomically. Ctrl-C stops them; whatever they finished stays cached.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +19,6 @@ from .engines import SpeechEngine, create_engine
 from .errors import EngineError, PodcastError
 from .loudness import analyse_segment
 from .model import Mastering, Voice
-from .stitch import speech_bounds
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +64,10 @@ def synthesize_jobs(
             if progress:
                 progress(1)
         return
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     # Longest first, so that no worker is left with one long job at the end.
     ordered = sorted(jobs, key=lambda j: len(j.text), reverse=True)
     pool = ProcessPoolExecutor(
@@ -93,7 +93,7 @@ def synthesize_jobs(
     pool.shutdown(wait=True)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def _stop(pool) -> None:
     """Stop a pool now: cancel what is queued, end the workers."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
@@ -134,6 +134,8 @@ def store(cache: SegmentCache, key: str, pcm: bytes, sample_rate: int, mastering
 
 def describe(pcm: bytes, sample_rate: int, mastering: Mastering) -> dict:
     """What the stitcher needs to know of a segment: its loudness and where its speech is."""
+    from .stitch import speech_bounds
+
     info = analyse_segment(pcm, sample_rate, mastering.target, mastering.true_peak)
     start, end = speech_bounds(pcm, sample_rate)
     return {**info, "samples": len(pcm) // 2, "speech": [start, end]}

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import io
 import logging
 import os
@@ -42,12 +41,12 @@ from . import EngineVoice, closest
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 22050
-MAX_PIECE_CHARS = 300
-"""Longest piece of text handed to espeak-ng in one utterance."""
+MAX_PIECE_CHARS = 2000
+"""Longest piece of text handed to espeak-ng in one utterance (a run-on paragraph is cut at sentences)."""
 RATE_RANGE = (80, 450)
 PITCH_RANGE = (0, 99)
 VOLUME_RANGE = (0.0, 2.0)
-_PROBE_TEXT = "Testing the voice, one two three."
+_PROBE_TEXT = "Testing, one two."
 DEFAULT_VOICE = "gmw/en"
 """What espeak-ng falls back to for a name it does not know."""
 
@@ -62,9 +61,12 @@ def locate_library() -> tuple[str, str | None, str]:
     if wanted and wanted != "bundled":
         return wanted, os.environ.get("ESPEAK_DATA_PATH"), f"from $PODCAST_ESPEAK_LIBRARY ({wanted})"
     if not wanted:
-        found = ctypes.util.find_library("espeak-ng")
-        if found:
-            return found, None, f"system ({found})"
+        for name in ("libespeak-ng.so.1", "libespeak-ng.1.dylib"):  # the system's, found by the loader
+            try:
+                ctypes.CDLL(name)
+            except OSError:
+                continue
+            return name, None, f"system ({name})"
     try:
         import espeakng_loader
     except ImportError:
@@ -167,7 +169,9 @@ class EspeakEngine:
         resolved = self.resolve(voice.name)
         if resolved is None:
             ids = [v.id.rsplit("/", 1)[-1] for v in self.voices()]
-            raise ValueError(f"unknown voice {voice.name!r}{closest(voice.name, ids)}")
+            same_language = [v.id.rsplit("/", 1)[-1] for v in self.voices() if v.language.lower() == voice.name.lower()]
+            hint = f" (the voice for that language is {', '.join(same_language)})" if same_language else ""
+            raise ValueError(f"unknown voice {voice.name!r}{hint or closest(voice.name, ids)}")
         variants = self.variants()
         if voice.variant and voice.variant not in variants:
             raise ValueError(f"unknown variant {voice.variant!r}{closest(voice.variant, variants)}")

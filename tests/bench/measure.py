@@ -64,12 +64,13 @@ def _cmdline(pid: int) -> str:
 
 
 def _kind(pid: int, name: str, parent: int) -> str | None:
-    """What a child process is: `worker`, `ffmpeg encode`, `ffmpeg loudness`, else its name.
+    """What a child process is: `worker`, `ffmpeg encode`/`loudness`/`join`, else its name.
 
-    None while it is still a copy of its parent, forked but not yet running its program.
+    None while it is still a copy of its parent, forked but not yet running its program,
+    or already ended (a zombie has no command line).
     """
     cmdline = _cmdline(pid)
-    if cmdline and cmdline == _cmdline(parent):
+    if not cmdline or cmdline == _cmdline(parent):
         return None
     if "spawn_main" in cmdline:
         return "worker"
@@ -78,6 +79,8 @@ def _kind(pid: int, name: str, parent: int) -> str | None:
     if "ffmpeg" in cmdline or name.startswith("ffmpeg"):
         if "libmp3lame" in cmdline:
             return "ffmpeg encode"
+        if "concat" in cmdline:
+            return "ffmpeg join"
         return "ffmpeg loudness" if "ebur128" in cmdline else "ffmpeg"
     return name or "?"
 
