@@ -1,5 +1,5 @@
 """`python -m audio` is the `podcast` command."""
 
-from .cli import main
+from .console import main
 
 main()

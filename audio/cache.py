@@ -93,12 +93,17 @@ class SegmentCache:
         return self.read_info(key) is not None and self.read(key, sample_rate) is not None
 
     def read_info(self, key: str) -> dict | None:
-        """What was measured of an entry (its loudness), or None."""
+        """What was measured of an entry (its loudness), or None if it is missing, damaged or incomplete.
+
+        A record without the length and speech bounds that every measurement has (one
+        written by an older version, or cut short) counts as missing, so the entry is
+        measured again rather than read half.
+        """
         try:
             data = json.loads(self.path(key).with_suffix(".json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return data if isinstance(data, dict) else None
+        return data if _complete_info(data) else None
 
     def write_info(self, key: str, info: dict) -> None:
         """Store what was measured of an entry, atomically."""
@@ -137,6 +142,8 @@ class SegmentCache:
         entries = size = 0
         if self.root.is_dir():
             for path in self.root.glob("*/*.wav"):
+                if path.name.startswith("."):  # a write cut short by a kill: not an entry
+                    continue
                 entries += 1
                 size += path.stat().st_size
             for path in self.root.glob("*/*.json"):
@@ -152,3 +159,15 @@ class SegmentCache:
             if sub.is_dir():
                 shutil.rmtree(sub, ignore_errors=True)
         return count
+
+
+def _complete_info(data: object) -> bool:
+    """True for a measurement record with a sample count and speech bounds inside it."""
+    if not isinstance(data, dict):
+        return False
+    samples, speech = data.get("samples"), data.get("speech")
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 0:
+        return False
+    if not (isinstance(speech, list) and len(speech) == 2 and all(type(n) is int for n in speech)):
+        return False
+    return 0 <= speech[0] <= speech[1] <= samples and isinstance(data.get("measured_for"), list)

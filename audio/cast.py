@@ -222,7 +222,14 @@ def assign_voices(episode: Episode, cast: Cast) -> dict[str, Voice]:
             chosen[tag] = cast.voices[tag]
         else:
             chosen[tag] = voice
-            log.info("speaker %s is not in the cast; voiced with %s from the pool", tag, voice.label)
+            # A cast that names some guests but not this one may have a typo in a tag.
+            names_guests = any(t not in (NARRATOR, INTERVIEWER) for t in cast.voices)
+            log.log(
+                logging.WARNING if names_guests else logging.INFO,
+                "speaker %s is not in the cast; voiced with %s from the pool",
+                tag,
+                voice.label,
+            )
     return chosen
 
 

@@ -51,7 +51,7 @@ def _run(action):
     except KeyboardInterrupt:
         if _state["debug"]:
             raise
-        _fail("interrupted; previous outputs and the cache are unchanged", ExitCode.INTERRUPTED)
+        _fail("interrupted; the previous episode is unchanged, finished segments stay cached", ExitCode.INTERRUPTED)
 
 
 class _Progress:
@@ -320,6 +320,28 @@ def play(
         raise typer.Exit(code)
 
 
+def run() -> int:
+    """Run the CLI and return its exit code.
+
+    Click's standalone mode would turn Ctrl-C into "Aborted!" and exit code 1; here it
+    reaches `audio.console`, which prints the one `error: interrupted` line.
+    """
+    try:
+        code = typer.main.get_command(app).main(standalone_mode=False)
+    except KeyboardInterrupt:
+        raise
+    except Exception as problem:  # click's (or typer's vendored click's) own exceptions
+        if type(problem).__name__ == "Abort":
+            raise KeyboardInterrupt from None
+        if hasattr(problem, "show") and hasattr(problem, "exit_code"):  # usage errors
+            problem.show()
+            return problem.exit_code
+        raise
+    return code if isinstance(code, int) else 0
+
+
 def main() -> None:
-    """Entry point of the `podcast` console script."""
-    app()
+    """Entry point: see `audio.console.main`, which also covers start-up."""
+    from .console import main as console_main
+
+    console_main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import struct
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EncodingError
+from .errors import NO_SPACE, EncodingError, OutputError
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,17 @@ def encode_mp3(
         if code != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip().splitlines()
+            _check_space(message, target)
             raise EncodingError(f"ffmpeg failed ({message[-1] if message else f'exit {code}'})", target)
+
+
+_NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device", as ffmpeg prints it
+
+
+def _check_space(ffmpeg_errors: list[str], target: Path) -> None:
+    """Raise `OutputError` naming the folder if ffmpeg failed because the disk is full."""
+    if any(_NO_SPACE in line for line in ffmpeg_errors):
+        raise OutputError(NO_SPACE, Path(target).parent)
 
 
 SAMPLES_PER_FRAME = 1152
@@ -135,7 +146,9 @@ def join_mp3(parts: list[Path], target: Path) -> None:
     tag, so part k's audio starts exactly at the sum of the earlier parts' frames.
     """
     ffmpeg, _ = find_ffmpeg()
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", dir=target.parent, delete=False) as listing:
+    # The list names the parts by absolute path, so it lives in the system's temporary
+    # folder: nothing but the episode is ever written beside it.
+    with tempfile.NamedTemporaryFile("w", prefix="podcast-join-", suffix=".txt", delete=False) as listing:
         for part in parts:
             escaped = str(Path(part).resolve()).replace("'", "'\\''")
             listing.write(f"file '{escaped}'\n")
@@ -152,4 +165,5 @@ def join_mp3(parts: list[Path], target: Path) -> None:
         os.unlink(listing.name)
     if out.returncode != 0:
         lines = [line for line in out.stderr.splitlines() if "non monotonically increasing dts" not in line]
+        _check_space(lines, target)
         raise EncodingError(f"ffmpeg could not join the chapters ({lines[-1] if lines else out.returncode})", target)

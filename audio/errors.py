@@ -78,6 +78,10 @@ class OutputError(PodcastError):
     exit_code = ExitCode.OUTPUT
 
 
+NO_SPACE = "no space left on the device; free some space and run again"
+"""The message of an `OutputError` for a full disk, whichever step ran out of space."""
+
+
 class BusyError(PodcastError):
     """Another render of the same episode is running."""
 

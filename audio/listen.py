@@ -6,14 +6,11 @@ files beside it, so it works on any chaptered MP3, including ones this tool did 
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import re
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from mutagen.id3 import ID3, TIT2
 from mutagen.mp3 import MP3, HeaderNotFoundError, MPEGInfo
 
 from .encode import find_ffmpeg
+from .atomic import check_writable, commit_all, staged
 from .errors import EncodingError, OutputError, PodcastError, TaggingError
 from .tags import read_chapters
 
@@ -213,14 +211,11 @@ def extract_chapter(path: Path, selector: str, output: Path | None = None) -> Pa
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create its folder ({exc.strerror})", target) from None
-    with _staged(target) as part:
+    check_writable(target)
+    with staged(target) as part:
         _cut(episode, chapter, part)
         _tag_extract(episode, chapter, part)
-        try:
-            os.chmod(part, 0o644)
-            os.replace(part, target)
-        except OSError as exc:
-            raise OutputError(f"cannot write it ({exc.strerror})", target) from None
+        commit_all([(part, target)])
     log.info("wrote %s (%s)", target, clock(chapter.duration_ms))
     return target
 
@@ -268,21 +263,6 @@ def _tag_extract(episode: EpisodeFile, chapter: StoredChapter, target: Path) -> 
         tags.save(str(target), v2_version=3, v1=0)
     except (MutagenError, OSError) as exc:
         raise TaggingError(f"cannot write tags ({exc})", target) from None
-
-
-@contextlib.contextmanager
-def _staged(target: Path) -> Iterator[Path]:
-    """A temporary path beside `target`, removed unless renamed into place."""
-    try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"cannot write beside it ({exc.strerror})", target) from None
-    part = Path(name)
-    try:
-        yield part
-    finally:
-        part.unlink(missing_ok=True)
 
 
 _PLAYERS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (

@@ -12,13 +12,12 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .atomic import check_writable, commit_all, describe, staged
 from .cache import SegmentCache, cache_key, default_cache_dir
 from .cast import Lexicon, apply_overrides, assign_voices, load_cast, load_lexicon, project_root
 from .encode import SAMPLES_PER_FRAME, Mp3Settings
@@ -133,6 +132,10 @@ def render(
     output = Path(output) if output else default_output(script)
     if output.suffix.lower() != ".mp3":
         raise OutputError("the output must be an .mp3 file", output)
+    if output.parent.exists() and not output.parent.is_dir():
+        raise OutputError("is a file, not a folder; choose another --out", output.parent)
+    for target in (output, *sidecar_paths(output).values()):
+        check_writable(target)
 
     episode = load_episode(script)
     if not episode.segments:
@@ -166,14 +169,13 @@ def render(
             except ValueError as exc:
                 raise CastError(f"override {seg_id}: {exc}", cast.sources[-1]) from None
 
-    todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
-    unique = len({j.key for j in jobs})
-    reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
-    synthesize_jobs(
-        todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine, cast.loudness
-    )
-
-    with _locked(output):
+    with _locked(output):  # before synthesis: a refused render wastes no work
+        todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
+        unique = len({j.key for j in jobs})
+        reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
+        synthesize_jobs(
+            todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine, cast.loudness
+        )
         timeline = _assemble(
             episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter, picture
         )
@@ -254,21 +256,19 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
         "manifest": manifest_json(episode, timeline, digest, output.name, cast.show),
     }
     texts["html"] = player_html(json.loads(texts["manifest"]))
-    with _staged(output) as mp3_tmp, contextlib.ExitStack() as stack:
+    with staged(output) as mp3_tmp, contextlib.ExitStack() as stack:
         join_mp3(paths, mp3_tmp)
         write_tags(mp3_tmp, meta, chapters, picture)
-        staged = []
+        pairs = [(mp3_tmp, output)]
         for kind, path in sidecar_paths(output).items():
-            tmp = stack.enter_context(_staged(path))
-            tmp.write_text(texts[kind], encoding="utf-8")
-            staged.append((tmp, path))
-        for tmp, path in staged:  # the manifest last: it marks the render complete
-            if path.suffix != ".json" or path.name.endswith(".chapters.json"):
-                _commit(tmp, path)
-        _commit(mp3_tmp, output)
-        for tmp, path in staged:
-            if path.suffix == ".json" and not path.name.endswith(".chapters.json"):
-                _commit(tmp, path)
+            tmp = stack.enter_context(staged(path))
+            try:
+                tmp.write_text(texts[kind], encoding="utf-8")
+            except OSError as exc:
+                raise OutputError(f"cannot be written ({describe(exc)})", path) from None
+            pairs.append((tmp, path))
+        pairs.sort(key=lambda pair: pair[1] == sidecar_paths(output)["manifest"])  # the manifest last
+        commit_all(pairs)
     prune(folder)
     reporter.note(f"wrote {output} ({timeline.length / timeline.sample_rate / 60:.1f} min, {len(timeline.chapters)} chapters)")
     return timeline
@@ -326,24 +326,3 @@ def _locked(output: Path) -> Iterator[None]:
         handle.close()
 
 
-@contextlib.contextmanager
-def _staged(target: Path) -> Iterator[Path]:
-    """A temporary path beside `target`, removed unless committed."""
-    try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"cannot write beside the output ({exc.strerror})", target) from None
-    tmp = Path(name)
-    try:
-        yield tmp
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _commit(tmp: Path, target: Path) -> None:
-    try:
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"cannot replace the previous file ({exc.strerror})", target) from None

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import frontmatter
+from .errors import ScriptError
 from .model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
 from .textfile import read_text
 
@@ -39,6 +40,12 @@ BIO_CHAPTER = "About the guests"
 
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 110
+MAX_SEGMENT_CHARS = 10_000
+"""Longest paragraph voiced as one segment: about 1,700 words, ten minutes of speech.
+
+A longer one is almost always text whose paragraph breaks were lost; each segment is
+synthesized, measured and stitched whole, so this also bounds a render's memory.
+"""
 
 _HONORIFIC = r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mx|Sir|Dame|Dipl|Ing|PD|Univ)\.?(?:-\w+\.?)?\s+|Professor\s+|Professorin\s+|Doktor\s+)"
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*\.?"
@@ -140,8 +147,24 @@ def load_episode(path: Path) -> Episode:
     path = Path(path)
     text = read_text(path)
     if explicit.is_explicit(text):
-        return explicit.parse_explicit(text, path)
-    return split_script(text, path)
+        episode = explicit.parse_explicit(text, path)
+    else:
+        episode = split_script(text, path)
+    check_lengths(episode, path)
+    return episode
+
+
+def check_lengths(episode: Episode, path: Path | None = None) -> None:
+    """Raise `ScriptError` naming the line of a paragraph too long to voice as one segment."""
+    for segment in episode.segments:
+        if len(segment.text) > MAX_SEGMENT_CHARS:
+            words = len(segment.text.split())
+            raise ScriptError(
+                f"a paragraph of {len(segment.text):,} characters ({words:,} words) is too long to voice as one; "
+                f"the limit is {MAX_SEGMENT_CHARS:,} characters: put blank lines between its paragraphs",
+                path,
+                segment.line or None,
+            )
 
 
 def split_script(text: str, source: Path | None = None) -> Episode:

@@ -107,10 +107,22 @@ _worker: tuple[SpeechEngine, SegmentCache, Mastering] | None = None
 def _start_worker(engine_name: str, cache_root: str, mastering: Mastering) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _end_with_parent()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing a library prints may reach our stdout
     logging.basicConfig(level=logging.WARNING)
     _worker = (create_engine(engine_name), SegmentCache(Path(cache_root)), mastering)
+
+
+def _end_with_parent() -> None:
+    """Ask Linux to end this worker when its parent dies (kill -9 leaves no orphans)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: workers end when the pool's pipe closes
 
 
 def _work(job: Job) -> str:

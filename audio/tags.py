@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from mutagen.id3 import (
 )
 from mutagen.id3._tags import save_frame
 
-from .errors import TaggingError
+from .errors import NO_SPACE, OutputError, TaggingError
 from .model import Metadata
 
 NO_OFFSET = 0xFFFFFFFF
@@ -109,6 +110,9 @@ def write_tags(
     try:
         tags.save(str(path), v2_version=3, v1=0)
     except (MutagenError, OSError) as exc:
+        cause = exc if isinstance(exc, OSError) else exc.__context__  # mutagen wraps the OSError
+        if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+            raise OutputError(NO_SPACE, Path(path).parent) from None
         raise TaggingError(f"cannot write tags ({exc})", path) from None
 
 

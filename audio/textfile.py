@@ -10,15 +10,21 @@ from .errors import ScriptError
 
 log = logging.getLogger(__name__)
 
-MAX_SCRIPT_BYTES = 20 * 1024 * 1024
-"""Scripts above this size are refused: no interview is that long, and memory stays bounded."""
+MAX_SCRIPT_BYTES = 1024 * 1024
+"""Scripts above this size are refused at once. A MiB of text is about 175,000 words, some
+18 hours of speech; a three-hour interview is about 200 KB. A bigger file is not one
+episode, and its render would run for a day."""
+WORD_BYTES = 6
+"""About how many bytes of English text make one word, with its space."""
+WORDS_PER_HOUR = 160 * 60
+"""espeak-ng's usual pace."""
 
 
 def read_text(path: Path) -> str:
     """Read a script: UTF-8 (with or without BOM) or UTF-16 with BOM, else cp1252 with a warning.
 
     Line ends are normalised to `\\n`. Raises `ScriptError` for a missing file, a
-    directory, an oversized or binary file.
+    directory, an empty, oversized or binary file.
     """
     path = Path(path)
     if not path.exists():
@@ -29,12 +35,20 @@ def read_text(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_SCRIPT_BYTES:
             raise ScriptError(
-                f"is {size / 1e6:.0f} MB; scripts are limited to {MAX_SCRIPT_BYTES // 2**20} MiB", path
+                f"is {size / 1e6:.1f} MB; scripts are limited to {MAX_SCRIPT_BYTES // 2**20} MiB "
+                f"(some {MAX_SCRIPT_BYTES / WORD_BYTES / WORDS_PER_HOUR:.0f} hours of speech): "
+                "split it into several episodes",
+                path,
             )
         raw = path.read_bytes()
     except OSError as exc:
         raise ScriptError(f"cannot be read ({exc.strerror or exc})", path) from exc
-    return decode_text(raw, path)
+    if not raw:
+        raise ScriptError("is empty; put the interview's text in it", path)
+    text = decode_text(raw, path)
+    if not text.strip():
+        raise ScriptError("holds only blank lines; put the interview's text in it", path)
+    return text
 
 
 def decode_text(raw: bytes, path: Path | None = None) -> str:
