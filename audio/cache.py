@@ -137,6 +137,24 @@ class SegmentCache:
         except OSError as exc:
             raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
 
+    def checked_voices(self) -> set[str]:
+        """Voices that an engine has already shown to take effect (see `render.check_voices`)."""
+        try:
+            return set(json.loads((self.root / "voices.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return set()
+
+    def remember_voices(self, voices: set[str]) -> None:
+        """Keep the voices that passed their check; a failure to write only costs a check next time."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(sorted(voices), f)
+            os.replace(tmp, self.root / "voices.json")
+        except OSError as exc:
+            log.debug("could not remember checked voices: %s", exc)
+
     def stats(self) -> CacheStats:
         """Entry count and size on disk."""
         entries = size = 0
@@ -158,6 +176,7 @@ class SegmentCache:
         for sub in [*self.root.glob("??"), self.root / "chapters"]:
             if sub.is_dir():
                 shutil.rmtree(sub, ignore_errors=True)
+        (self.root / "voices.json").unlink(missing_ok=True)
         return count
 
 

@@ -80,14 +80,27 @@ def sidecar_paths(mp3: Path) -> dict[str, Path]:
     }
 
 
-def check_voices(engine: SpeechEngine, voices: dict[str, Voice], cast: Cast) -> None:
-    """Raise `CastError` naming the cast file and speaker for a voice that would not take effect."""
+def check_voices(
+    engine: SpeechEngine, voices: dict[str, Voice], cast: Cast, cache: SegmentCache | None = None
+) -> None:
+    """Raise `CastError` naming the cast file and speaker for a voice that would not take effect.
+
+    Voices that passed before with the same engine version are remembered in the cache.
+    """
+    passed = cache.checked_voices() if cache else set()
+    fresh = set()
     for speaker, voice in voices.items():
+        key = f"{engine.name} {engine.version()} {voice!r}"
+        if key in passed:
+            continue
         try:
             engine.check_voice(voice)
         except ValueError as exc:
             source = next((p for p in reversed(cast.sources) if speaker in _speakers_in(p)), cast.sources[-1])
             raise CastError(f"speaker {speaker!r}: {exc}", source) from None
+        fresh.add(key)
+    if cache and fresh:
+        cache.remember_voices(passed | fresh)
 
 
 def _speakers_in(path: Path) -> set[str]:
@@ -161,13 +174,13 @@ def render(
         reporter.note(f"{output} is up to date; nothing to do")
         return RenderResult(episode, None, output, files, 0, len(jobs), up_to_date=True, voices=voices)
 
-    check_voices(engine, voices, cast)
+    check_voices(engine, voices, cast, cache)
     for seg_id, override in cast.overrides.items():
         if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():
             try:
-                engine.check_voice(segment_voices[seg_id])
-            except ValueError as exc:
-                raise CastError(f"override {seg_id}: {exc}", cast.sources[-1]) from None
+                check_voices(engine, {seg_id: segment_voices[seg_id]}, cast, cache)
+            except CastError as exc:
+                raise CastError(f"override {seg_id}: {exc.message.split(': ', 1)[-1]}", cast.sources[-1]) from None
 
     with _locked(output):  # before synthesis: a refused render wastes no work
         todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)

@@ -112,25 +112,35 @@ class EspeakEngine:
             raise EngineError(f"cannot load libespeak-ng from {library}: {exc}") from None
         if data:
             os.environ["ESPEAK_DATA_PATH"] = data
-        try:
-            import pyttsx3
-            from pyttsx3.drivers import _espeak
-        except Exception as exc:  # pyttsx3 raises RuntimeError when it finds no library
-            raise EngineError(f"pyttsx3 cannot use libespeak-ng: {exc}") from None
-        self._espeak = _espeak
-        with contextlib.redirect_stdout(io.StringIO()):
-            self._tts = pyttsx3.init("espeak")
+        self._espeak = None  # pyttsx3 starts when first needed: finding an episode up to date needs only the version
         self._voices: list[EngineVoice] | None = None
         self._checked: dict[Voice, str] = {}
         self._chunks: list[bytes] = []
 
+    def _start(self):
+        """pyttsx3 and its espeak binding, started once."""
+        if self._espeak is None:
+            try:
+                import pyttsx3
+                from pyttsx3.drivers import _espeak
+            except Exception as exc:  # pyttsx3 raises RuntimeError when it finds no library
+                raise EngineError(f"pyttsx3 cannot use libespeak-ng: {exc}") from None
+            with contextlib.redirect_stdout(io.StringIO()):
+                self._tts = pyttsx3.init("espeak")
+            self._espeak = _espeak
+        return self._espeak
+
     # -- facts -----------------------------------------------------------------------
     def version(self) -> str:
         """libespeak-ng's version."""
-        return (self._espeak.Info() or b"?").decode()
+        info = self._lib.espeak_Info
+        info.restype = ctypes.c_char_p
+        info.argtypes = [ctypes.c_void_p]
+        return (info(None) or b"?").decode()
 
     def data_path(self) -> Path:
         """The espeak-ng-data folder the library uses."""
+        self._start()
         path = ctypes.c_char_p()
         self._lib.espeak_Info.restype = ctypes.c_char_p
         self._lib.espeak_Info(ctypes.byref(path))
@@ -143,6 +153,7 @@ class EspeakEngine:
     def voices(self) -> list[EngineVoice]:
         """espeak-ng's voices."""
         if self._voices is None:
+            self._start()
             self._voices = [
                 EngineVoice(v.id, v.name, (v.languages or [""])[0]) for v in self._tts.getProperty("voices")
             ]
@@ -202,7 +213,7 @@ class EspeakEngine:
     def _apply(self, voice: Voice) -> None:
         # pyttsx3 queues property changes while its loop is busy and applies them late;
         # its espeak binding applies them at once.
-        es = self._espeak
+        es = self._start()
         # espeak-ng keeps traces of what it said and of the previous voice (a variant's
         # `consonants`, `flutter`, …): every segment starts from a freshly started library
         # (about a millisecond), so that it sounds the same whatever came before it.
