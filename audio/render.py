@@ -320,6 +320,13 @@ def _digest(episode: Episode, cast: Cast, jobs: list[Job], settings: Mp3Settings
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
+def _sweep(output: Path) -> None:
+    """Remove what a killed render of this episode left behind (its lock is ours now)."""
+    for target in (output, *sidecar_paths(output).values()):
+        for leftover in [*target.parent.glob(f".{target.name}.*.part"), target.with_name(f".{target.name}.previous")]:
+            leftover.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def _locked(output: Path) -> Iterator[None]:
     """Hold a lock on the output, or refuse: two renders of one episode never interleave."""
@@ -334,6 +341,7 @@ def _locked(output: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BusyError("another render of this episode is running; wait for it to finish", output) from None
+        _sweep(output)
         yield
     finally:
         handle.close()

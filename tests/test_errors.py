@@ -580,6 +580,8 @@ def test_interrupted_render_loses_nothing(sig, moment, kill_base, tmp_path):
     assert again.returncode == 0, again.stderr
     assert files(dist)["ep.mp3"] != before["ep.mp3"]
     assert cache_entries(root / "cache") == kill_base["segments"]
+    # The next render of the episode swept what the killed one left beside it.
+    assert not [name for name in files(dist) if name.endswith((".part", ".previous"))]
 
 
 def test_ctrl_c_while_starting(kill_base, tmp_path):
@@ -764,3 +766,13 @@ def test_extract_from_a_bad_episode_is_one_line(kind, pristine, tmp_path):
     if kind == "cut at 60%":  # test_listen cuts at 2000 bytes; this cut keeps every tag and chapter frame
         fails(run("chapters", bad), 7, bad, says)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["tiny.mp3", bad.name])
+
+
+def test_leftovers_of_a_killed_render_are_swept_by_the_next(project, tiny, tone_cast, previous):
+    dist = project / "dist"
+    (dist / ".tiny.mp3.x1y2z3.part").write_bytes(b"half an mp3")
+    (dist / ".tiny.vtt.previous").write_text("WEBVTT\n")
+    (dist / ".other.mp3.x1y2z3.part").write_bytes(b"another episode's")
+    succeeds(render_tone(tiny, tone_cast))
+    left = sorted(p.name for p in dist.iterdir() if p.name.endswith((".part", ".previous")))
+    assert left == [".other.mp3.x1y2z3.part"]  # only this episode's leftovers are ours to remove
