@@ -88,6 +88,16 @@ class SegmentCache:
             return None
         return pcm
 
+    def frames(self, key: str, sample_rate: int) -> int | None:
+        """How many samples an entry's header declares (no audio read), or None."""
+        try:
+            with wave.open(str(self.path(key)), "rb") as wav:
+                if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, sample_rate):
+                    return None
+                return wav.getnframes()
+        except (OSError, wave.Error, EOFError):
+            return None
+
     def has(self, key: str, sample_rate: int) -> bool:
         """True if a complete entry exists (its audio and its loudness)."""
         return self.read_info(key) is not None and self.read(key, sample_rate) is not None

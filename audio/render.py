@@ -219,7 +219,7 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
             job = by_key[key]
             pcm = engine.synthesize(job.text, job.voice)
             info = None
-        if not is_current(info, pcm, cast.loudness):
+        if not is_current(info, len(pcm) // 2, cast.loudness):
             store(cache, key, pcm, rate, cast.loudness)
             info = cache.read_info(key)
         return pcm, info
@@ -227,7 +227,13 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     measure = reporter.stage("Measuring", len(placed))
     infos = {}
     for p in placed:
-        infos[p.cache_key] = entry(p.cache_key)[1]
+        # The audio was checked whole just before; its measurement is read, not its audio,
+        # unless the two do not agree.
+        info = cache.read_info(p.cache_key)
+        samples = cache.frames(p.cache_key, rate)
+        if not (samples and is_current(info, samples, cast.loudness)):
+            info = entry(p.cache_key)[1]
+        infos[p.cache_key] = info
         measure(1)
     # Each segment lasts a whole number of MP3 frames (a little silence added at its end),
     # so that a segment that changes length moves everything after it by exactly as much.

@@ -44,7 +44,6 @@ class Placed:
     chapter: int
     voice: Voice
     cache_key: str
-    gain_db: float = 0.0
 
 
 def speech_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:

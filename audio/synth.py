@@ -153,10 +153,10 @@ def describe(pcm: bytes, sample_rate: int, mastering: Mastering) -> dict:
     return {**info, "samples": len(pcm) // 2, "speech": [start, end]}
 
 
-def is_current(info: dict | None, pcm: bytes, mastering: Mastering) -> bool:
-    """True if a cached measurement fits this audio and these loudness settings."""
+def is_current(info: dict | None, samples: int, mastering: Mastering) -> bool:
+    """True if a cached measurement fits audio of `samples` samples and these loudness settings."""
     return bool(
         info
-        and info.get("samples") == len(pcm) // 2
+        and info.get("samples") == samples
         and info.get("measured_for") == [mastering.target, mastering.true_peak]
     )
