@@ -1,9 +1,11 @@
-"""Assembly: each chapter encoded on its own (in parallel, cached), then joined frame by frame.
+"""Assembly: the timeline encoded in parts (one per segment, cached), then joined frame by frame.
 
-A chapter's MP3 is keyed on everything that makes its sound, so an unchanged chapter
-is never encoded again: re-voicing one segment re-encodes one chapter. Parts are
-joined without re-encoding (`encode.join_mp3`); chapter k then starts exactly at the
-sum of the earlier parts' frames, which is where its mark goes.
+Every segment, with the pause after it, fills a whole number of MP3 frames (see
+`frames`). Its encoded frames are cached under a key made of everything that makes
+their sound, so an unchanged part is never encoded again: re-voicing one segment
+re-encodes that segment's part alone. Parts missing from the cache are encoded in a
+few long runs, in parallel (one ffmpeg each), and the runs' output is cut back into
+parts at frame boundaries.
 """
 
 from __future__ import annotations
@@ -12,138 +14,209 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .encode import SAMPLES_PER_FRAME, Mp3Settings, audio_frames, encode_mp3
-from .errors import OutputError
+from .encode import Mp3Settings, encode_mp3
+from .errors import EncodingError, OutputError
+from .frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES_PER_FRAME, Part, read_frames
 from .model import ChapterMark, Take, Timeline
 from .stitch import stream
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
-FORMAT = 1
-"""Bump when a chapter's encoded audio changes meaning."""
+FORMAT = 2
+"""Bump when a part's encoded audio changes meaning."""
+MIN_RUN_FRAMES = 400
+"""A run of missing parts is split for parallel encoding only into pieces at least this long (about 10 s)."""
 
 
 @dataclass(frozen=True)
-class ChapterPart:
-    """One chapter of the planned timeline, as its own piece of audio."""
+class Unit:
+    """One segment and the pause after it (the first also holds the lead-in), on whole frames."""
 
-    index: int
     start: int
-    """First sample in the planned timeline (the chapter mark)."""
+    """First sample in the planned timeline."""
     end: int
     """One past the last sample."""
-    takes: tuple[Take, ...]
+    take: Take
     key: str
-    """Cache key of its encoded audio."""
+    """Cache key of its encoded frames."""
 
 
-def chapter_parts(planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str) -> list[ChapterPart]:
-    """Split the planned timeline at its chapter marks, each part keyed for the cache."""
-    parts = []
-    for index, mark in enumerate(planned.chapters):
-        takes = tuple(t for t in planned.takes if t.chapter == index)
+def frame_quantum(input_rate: int, settings: Mp3Settings) -> int:
+    """How many input samples make one MP3 frame; raises `EncodingError` if that is not whole."""
+    quantum, rest = divmod(SAMPLES_PER_FRAME * input_rate, settings.sample_rate)
+    if rest or not quantum:
+        raise EncodingError(
+            f"speech at {input_rate} Hz cannot be laid on MP3 frames at {settings.sample_rate} Hz"
+        )
+    return quantum
+
+
+def units(planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str) -> list[Unit]:
+    """Cut the planned timeline before each segment (after the pause that precedes it), each piece keyed."""
+    takes = planned.takes
+    starts = [0] + [t.start for t in takes[1:]]
+    ends = starts[1:] + [planned.length]
+    out = []
+    for take, start, end in zip(takes, starts, ends):
         material = {
             "format": FORMAT,
             "rate": planned.sample_rate,
-            "length": mark.end - mark.start,
             "mp3": [settings.sample_rate, settings.bitrate, settings.channels],
             "filters": filters,
-            "takes": [[t.cache_key, round(gains[t.cache_key], 3), t.start - mark.start, t.end - mark.start] for t in takes],
+            "take": [take.cache_key, round(gains[take.cache_key], 3), take.start - start, take.end - start],
+            "length": end - start,
         }
         key = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
-        parts.append(ChapterPart(index, mark.start, mark.end, takes, key))
-    return parts
+        out.append(Unit(start, end, take, key))
+    return out
 
 
-def encode_chapters(
+class PartStore:
+    """Encoded parts: `<key>.mp3` (bare frames) and `<key>.json` (frames, bytes, CRC) in one folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.mp3"
+
+    def get(self, key: str, frames: int) -> Part | None:
+        """The part, if it is stored whole with `frames` frames."""
+        path = self.path(key)
+        try:
+            facts = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            part = Part(path, int(facts["frames"]), int(facts["bytes"]))
+            if part.frames == frames and path.stat().st_size == part.size > 0:
+                return part
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return None
+
+    def put(self, key: str, data: bytes, frames: int) -> Part:
+        """Store a part atomically: its frames first, then the facts that make it usable."""
+        path = self.path(key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for target, content in ((path, data), (path.with_suffix(".json"), None)):
+                fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=target.suffix)
+                try:
+                    with os.fdopen(fd, "wb") as f:
+                        f.write(content if content is not None else json.dumps(
+                            {"frames": frames, "bytes": len(data)}).encode())  # fmt: skip
+                    os.replace(tmp, target)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to the part cache ({exc.strerror or exc})", self.folder) from None
+        return Part(path, frames, len(data))
+
+    def prune(self, used: set[str], keep: int = 400) -> None:
+        """Keep the cache from growing without end: drop all but the `keep` most recently used other parts."""
+        try:
+            for leftover in self.folder.glob(".tmp-*"):  # a killed render's, not another one's running now
+                if time.time() - leftover.stat().st_mtime > 3600:
+                    leftover.unlink(missing_ok=True)
+            others = [p for p in self.folder.glob("*.mp3") if p.stem not in used and not p.name.startswith(".")]
+            others.sort(key=lambda p: p.stat().st_atime)
+            for path in others[: max(0, len(others) - keep)]:
+                path.with_suffix(".json").unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def encode_units(
     planned: Timeline,
-    parts: list[ChapterPart],
+    pieces: list[Unit],
     load: Callable[[Take], "AudioSegment"],
-    folder: Path,
+    store: PartStore,
     settings: Mp3Settings,
     filters: str,
     sample_format: str,
     stage: Callable[[str, int], Callable[[int], None]] | None = None,
     workers: int | None = None,
-) -> tuple[list[Path], int]:
-    """The encoded MP3 of every part (from the cache where it is there); and how many were encoded.
+) -> tuple[list[Part], int]:
+    """Every unit's encoded part (from the cache where it is there); and how many were encoded.
 
     `stage(label, total)` starts a progress stage and returns its advance function.
     """
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot write to the chapter cache ({exc.strerror})", folder) from None
-    paths = [folder / f"{part.key}.mp3" for part in parts]
-    todo = [(part, path) for part, path in zip(parts, paths) if not _usable(path)]
-    progress = stage("Encoding", len(todo)) if stage else None
+    quantum = frame_quantum(planned.sample_rate, settings)
+    parts: list[Part | None] = [store.get(u.key, (u.end - u.start) // quantum) for u in pieces]
+    missing = [i for i, part in enumerate(parts) if part is None]
+    workers = max(1, workers or os.cpu_count() or 1)
+    runs = _runs(missing, pieces, quantum, workers)
+    progress = stage("Encoding", len(missing)) if stage else None
 
-    def encode(item: tuple[ChapterPart, Path]) -> None:
-        part, path = item
-        sub = Timeline(planned.sample_rate, part.takes, (), part.end)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".mp3")
-        os.close(fd)
-        try:
-            encode_mp3(stream(sub, load, start=part.start), planned.sample_rate, Path(tmp), settings, filters, sample_format)
-            os.replace(tmp, path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+    def counted(take: Take) -> "AudioSegment":
+        audio = load(take)
         if progress:
             progress(1)
+        return audio
 
-    if todo:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers or os.cpu_count() or 1, len(todo)))) as pool:
-            list(pool.map(encode, todo))
-    return paths, len(todo)
+    def encode(run: list[int]) -> None:
+        first, last = pieces[run[0]], pieces[run[-1]]
+        sub = Timeline(planned.sample_rate, tuple(pieces[i].take for i in run), (), last.end)
+        store.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=store.folder, prefix=".tmp-run-", suffix=".mp3")
+        os.close(fd)
+        try:
+            pcm = stream(sub, counted, start=first.start)
+            encode_mp3(pcm, planned.sample_rate, Path(tmp), settings, filters, sample_format, bare=True)
+            with open(tmp, "rb") as output:  # cut into parts as it is read: one part in memory
+                for i in run:
+                    count = (pieces[i].end - pieces[i].start) // quantum
+                    parts[i] = store.put(pieces[i].key, read_frames(output, count, Path(tmp)), count)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+    if runs:
+        with ThreadPoolExecutor(max_workers=min(workers, len(runs))) as pool:
+            list(pool.map(encode, sorted(runs, key=lambda r: pieces[r[0]].start - pieces[r[-1]].end)))
+    return [p for p in parts if p is not None], len(missing)
 
 
-def _usable(path: Path) -> bool:
-    try:
-        return path.stat().st_size > 0 and audio_frames(path) > 0
-    except Exception:  # missing or damaged: encoded again, never joined
-        return False
+def _runs(missing: list[int], pieces: list[Unit], quantum: int, workers: int) -> list[list[int]]:
+    """Missing units in runs of neighbours, long runs split so that `workers` encoders share the work evenly."""
+    runs: list[list[int]] = []
+    for i in missing:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    frames = lambda i: (pieces[i].end - pieces[i].start) // quantum  # noqa: E731
+    # two runs per encoder, the longest first: the encoders finish at about the same time
+    share = max(MIN_RUN_FRAMES, sum(frames(i) for i in missing) // (2 * workers) + 1)
+    out = []
+    for run in runs:
+        current, size = [], 0
+        for i in run:
+            current.append(i)
+            size += frames(i)
+            if size >= share and i != run[-1]:
+                out.append(current)
+                current, size = [], 0
+        out.append(current)
+    return out
 
 
-def placed_timeline(planned: Timeline, paths: list[Path], output_rate: int) -> Timeline:
+def placed_timeline(planned: Timeline, output_rate: int) -> Timeline:
     """The timeline as the joined MP3 plays it, in samples at the output rate.
 
-    Part k starts at the sum of the earlier parts' frames; its content keeps its
-    offsets from the chapter mark, scaled to the output rate.
+    Everything scales by the rate; the file ends a decoder's delay before the grid's
+    end, as the last frame holds the timeline only up to there (it is tail silence).
     """
-    ratio = output_rate / planned.sample_rate
-    starts, position = [], 0
-    for path in paths:
-        starts.append(position)
-        position += audio_frames(path) * SAMPLES_PER_FRAME
-    takes = []
-    for take in planned.takes:
-        mark = planned.chapters[take.chapter]
-        base = starts[take.chapter]
-        takes.append(
-            replace(take, start=base + round((take.start - mark.start) * ratio), end=base + round((take.end - mark.start) * ratio))
-        )
-    last = planned.chapters[-1]
-    length = starts[-1] + round((last.end - last.start) * ratio)
-    marks = tuple(
-        ChapterMark(c.title, starts[i], starts[i + 1] if i + 1 < len(starts) else length)
-        for i, c in enumerate(planned.chapters)
-    )
-    return Timeline(output_rate, tuple(takes), marks, length)
-
-
-def prune(folder: Path, keep: int = 400) -> None:
-    """Keep the chapter cache from growing without end: drop the least recently used parts."""
-    try:
-        files = sorted(folder.glob("*.mp3"), key=lambda p: p.stat().st_atime)
-        for path in files[:-keep]:
-            path.unlink(missing_ok=True)
-    except OSError:
-        pass
-
+    ratio = output_rate // planned.sample_rate if output_rate % planned.sample_rate == 0 else None
+    scale = (lambda n: n * ratio) if ratio else (lambda n: n * output_rate // planned.sample_rate)  # noqa: E731
+    length = scale(planned.length) - ENCODER_DELAY - DECODER_DELAY
+    takes = tuple(replace(t, start=scale(t.start), end=min(length, scale(t.end))) for t in planned.takes)
+    marks = tuple(ChapterMark(c.title, scale(c.start), min(length, scale(c.end))) for c in planned.chapters)
+    return Timeline(output_rate, takes, marks, length)

@@ -99,8 +99,19 @@ class SegmentCache:
             return None
 
     def has(self, key: str, sample_rate: int) -> bool:
-        """True if a complete entry exists (its audio and its loudness)."""
-        return self.read_info(key) is not None and self.read(key, sample_rate) is not None
+        """True if a complete entry exists: its record, and audio whose header fits the file's size.
+
+        The audio itself is not read: a cut-short file is caught by its size, and the
+        audio is read whole (and checked again) when it is stitched.
+        """
+        if self.read_info(key) is None:
+            return False
+        frames = self.frames(key, sample_rate)
+        try:
+            size = self.path(key).stat().st_size
+        except OSError:
+            return False
+        return bool(frames) and size >= 2 * frames + 44
 
     def read_info(self, key: str) -> dict | None:
         """What was measured of an entry (its loudness), or None if it is missing, damaged or incomplete.
@@ -176,14 +187,14 @@ class SegmentCache:
                 size += path.stat().st_size
             for path in self.root.glob("*/*.json"):
                 size += path.stat().st_size
-            for path in self.root.glob("chapters/*.mp3"):
+            for path in self.root.glob("parts/*"):
                 size += path.stat().st_size
         return CacheStats(self.root, entries, size)
 
     def clear(self) -> int:
         """Delete every entry; returns how many there were."""
         count = self.stats().entries
-        for sub in [*self.root.glob("??"), self.root / "chapters"]:
+        for sub in [*self.root.glob("??"), self.root / "parts", self.root / "chapters"]:  # chapters/: older versions
             if sub.is_dir():
                 shutil.rmtree(sub, ignore_errors=True)
         (self.root / "voices.json").unlink(missing_ok=True)
@@ -199,4 +210,4 @@ def _complete_info(data: object) -> bool:
         return False
     if not (isinstance(speech, list) and len(speech) == 2 and all(type(n) is int for n in speech)):
         return False
-    return 0 <= speech[0] <= speech[1] <= samples and isinstance(data.get("measured_for"), list)
+    return 0 <= speech[0] <= speech[1] <= samples

@@ -1,75 +1,103 @@
 """Loudness: ITU-R BS.1770 measurement (ffmpeg's ebur128) and the gain that levels each segment.
 
-Each segment is measured once, right after synthesis, and the result is cached with
-it. Each segment is then levelled to the target, and a true-peak limiter in the
-encoder keeps the peaks below the ceiling.
+Segments are measured in batches, right after synthesis, and the results are cached
+with them. One ffmpeg run measures a whole batch: the segments are laid end to end,
+each starting on a 100 ms block boundary, and ffmpeg logs the loudness of every
+400 ms block (its momentary loudness, every 100 ms). Each segment's integrated
+loudness is then gated from its own blocks, as BS.1770 does. Each segment is levelled
+to the target on its own, and a true-peak limiter in the encoder keeps the peaks
+below the ceiling.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
+from collections.abc import Sequence
 
 from .encode import find_ffmpeg
 from .errors import EncodingError
 
 MAX_GAIN_DB = 24.0
-_INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?[\d.]+|-inf|nan) LUFS", re.S)
-
-
-def _number(match: re.Match | None) -> float | None:
-    if not match:
-        return None
-    value = float(match.group(1)) if match.group(1) not in ("-inf", "nan") else None
-    return value if value is not None and value > -69.0 else None
-
-
-def _report(args: list[str], data: bytes | None) -> str:
-    """What ffmpeg says on stderr when it runs `args` (the ebur128 summaries)."""
-    ffmpeg, _ = find_ffmpeg()
-    command = [ffmpeg, "-hide_banner", "-nostats", "-nostdin", *args]
-    try:
-        out = subprocess.run(command, input=data, capture_output=True, timeout=600)
-    except OSError as exc:
-        raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
-    text = out.stderr.decode(errors="replace")
-    if out.returncode != 0:
-        raise EncodingError(f"ffmpeg could not measure loudness ({text.strip().splitlines()[-1:]})")
-    return text
-
-
 REFERENCE_LEVEL = -20.0
 """About how loud espeak-ng speaks; segments are test-limited as if raised from here."""
 TYPICAL_LOSS_DB = 0.8
 """About what the limiter takes from espeak-ng's speech."""
 MP3_LOSS_DB = 0.4
 """What 64 kbit/s libmp3lame takes from the loudness of speech, as measured on the example."""
+BLOCK_HOP = 0.1
+"""ebur128 logs the loudness of the last 400 ms every 100 ms."""
+BLOCKS_PER_WINDOW = 4
+ABSOLUTE_GATE = -70.0
+RELATIVE_GATE = -10.0
+_LINE = re.compile(rb"\[Parsed_ebur128_\d+ @ [^\]]*\] t: *([\d.]+) .*?M: *(-?[\d.]+|-inf|nan)")
 
 
-def analyse_segment(pcm: bytes, sample_rate: int, target: float, true_peak: float) -> dict:
-    """A segment's loudness, and how much the limiter takes from it.
+def integrated(momentary: Sequence[float]) -> float | None:
+    """BS.1770 integrated loudness from the loudness of 400 ms blocks (overlapping by 75%).
 
-    One ffmpeg run measures the segment as it is and as it will sound once raised to
-    about `target` and limited; the difference tells how much louder the segment must
-    be made so that, limited, it meets the target.
+    None when no block is above the absolute gate (silence, or shorter than a block).
     """
-    gain = target - REFERENCE_LEVEL + TYPICAL_LOSS_DB
-    graph = (
-        "[0:a]asplit=2[a][b];[a]ebur128=framelog=quiet[plain];"
-        f"[b]volume={gain:.2f}dB,{limiter(true_peak)},ebur128=framelog=quiet[limited]"
-    )
-    text = _report(
-        ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", "-filter_complex", graph,
-         "-map", "[plain]", "-f", "null", "-", "-map", "[limited]", "-f", "null", "-"],
-        pcm,
-    )  # fmt: skip
-    found = {
-        int(m.group(1)): _number(_INTEGRATED.search(text, m.end()))
-        for m in re.finditer(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:", text)
-    }
-    lufs, after = (found[k] for k in sorted(found)) if len(found) == 2 else (None, None)
-    loss = lufs + gain - after if lufs is not None and after is not None else 0.0
-    return {"lufs": lufs, "limiter_loss": round(max(0.0, loss), 2), "measured_for": [target, true_peak]}
+    energies = [10 ** ((m + 0.691) / 10) for m in momentary if m > ABSOLUTE_GATE]
+    if not energies:
+        return None
+    relative = -0.691 + 10 * math.log10(sum(energies) / len(energies)) + RELATIVE_GATE
+    gated = [e for e in energies if -0.691 + 10 * math.log10(e) > relative]
+    return round(-0.691 + 10 * math.log10(sum(gated) / len(gated)), 2)
+
+
+def analyse_segments(pcms: Sequence[bytes], sample_rate: int, target: float, true_peak: float) -> list[dict]:
+    """How loud each segment is once raised to about `target` and limited, in one ffmpeg run.
+
+    That is all the levelling needs: the gain that brings a segment to the target is
+    the test gain, corrected by how far the limited segment missed the target (the
+    limiter's loss included). Segments too short to measure get None.
+    """
+    if not pcms:
+        return []
+    hop = round(sample_rate * BLOCK_HOP)
+    stream, spans, position = [], [], 0
+    for pcm in pcms:
+        samples = len(pcm) // 2
+        blocks = -(-samples // hop)
+        spans.append((position, position + blocks))
+        # each segment padded to whole blocks, then one block of silence: the limiter settles
+        stream += [pcm, bytes(2 * ((blocks + 1) * hop - samples))]
+        position += blocks + 1
+    gain = test_gain(target)
+    ffmpeg, _ = find_ffmpeg()
+    command = [
+        ffmpeg, "-hide_banner", "-nostats", "-nostdin", "-f", "s16le", "-ar", str(sample_rate), "-ac", "1",
+        "-i", "pipe:0", "-af", f"volume={gain:.2f}dB,{limiter(true_peak)},ebur128=framelog=info", "-f", "null", "-",
+    ]  # fmt: skip
+    try:
+        out = subprocess.run(command, input=b"".join(stream), capture_output=True, timeout=3600)
+    except OSError as exc:
+        raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
+    if out.returncode != 0:
+        last = out.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        raise EncodingError(f"ffmpeg could not measure loudness ({last[0] if last else out.returncode})")
+    blocks: dict[int, float] = {}  # block loudness by block end (in hops)
+    for match in _LINE.finditer(out.stderr):
+        value = match.group(2)
+        blocks[round(float(match.group(1)) / BLOCK_HOP)] = float(value) if value not in (b"-inf", b"nan") else -math.inf
+    if not blocks:
+        raise EncodingError("ffmpeg's loudness log could not be read")
+    # each segment's loudness from the blocks that lie wholly within it
+    return [
+        {
+            "limited": integrated([blocks.get(e, -math.inf) for e in range(first + BLOCKS_PER_WINDOW, end + 1)]),
+            "test_gain": round(gain, 2),
+            "measured_for": [target, true_peak],
+        }
+        for first, end in spans
+    ]
+
+
+def test_gain(target: float) -> float:
+    """The gain segments are measured with: about what brings espeak-ng's speech to `target`."""
+    return target - REFERENCE_LEVEL + TYPICAL_LOSS_DB
 
 
 def segment_gain(info: dict, target: float) -> float:
@@ -78,17 +106,18 @@ def segment_gain(info: dict, target: float) -> float:
     Every segment is levelled on its own, so speakers match each other and a change to
     one segment never changes the sound of another.
     """
-    lufs = info.get("lufs")
-    if lufs is None:  # too short to measure (a heading): assume espeak-ng's usual level
-        return target - REFERENCE_LEVEL + TYPICAL_LOSS_DB + MP3_LOSS_DB
-    gain = target - lufs + info.get("limiter_loss", 0.0) + MP3_LOSS_DB
+    limited = info.get("limited")
+    if limited is None:  # too short to measure (a heading): assume espeak-ng's usual level
+        return test_gain(target) + MP3_LOSS_DB
+    gain = info["test_gain"] + target - limited + MP3_LOSS_DB
     return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain))
 
 
 def limiter(true_peak: float, margin_db: float = 2.0) -> str:
     """An ffmpeg filter that keeps peaks `margin_db` below the true-peak ceiling (MP3 coding adds some).
 
-    A fast release touches only the peaks, so that loudness is kept.
+    A fast release touches only the peaks, so that loudness is kept; its look-ahead
+    delay is compensated, so that it moves no sample in time.
     """
     ceiling = 10 ** ((true_peak - margin_db) / 20)
-    return f"alimiter=limit={ceiling:.4f}:level=disabled:attack=0.5:release=5"
+    return f"alimiter=limit={ceiling:.4f}:level=disabled:attack=0.5:release=5:latency=1"

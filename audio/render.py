@@ -20,13 +20,13 @@ from . import __version__
 from .atomic import check_writable, commit_all, describe, staged
 from .cache import SegmentCache, cache_key, default_cache_dir
 from .cast import Lexicon, apply_overrides, assign_voices, load_cast, load_lexicon, project_root
-from .encode import SAMPLES_PER_FRAME, Mp3Settings
+from .encode import Mp3Settings
 from .engines import SpeechEngine, create_engine
 from .errors import BusyError, CastError, OutputError, ScriptError
 from .model import Cast, Episode, Metadata, Timeline, Voice
 from .script import load_episode
 from .sidecars import chapters_json, manifest_json, read_manifest, srt_text, vtt_text
-from .synth import Job, is_current, missing_jobs, store, synthesize_jobs
+from .synth import Job, is_current, measure_entries, missing_jobs, store, synthesize_jobs
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +135,12 @@ def render(
     reporter: Reporter | None = None,
     settings: Mp3Settings = Mp3Settings(),
     cover: Path | None = None,
+    engine: SpeechEngine | None = None,
 ) -> RenderResult:
     """Render a script to a tagged, chaptered MP3 and the files beside it.
 
-    `cover` (a JPEG or PNG) overrides the cast's `[show] cover`.
+    `cover` (a JPEG or PNG) overrides the cast's `[show] cover`. `engine`, an engine
+    called `engine_name` that is already started, is used rather than a new one.
     """
     reporter = reporter or Reporter()
     script = Path(script) if script else default_script()
@@ -161,7 +163,7 @@ def render(
         reporter.note(line)
     for line in stale:
         log.warning("%s", line)
-    engine = create_engine(engine_name)
+    engine = engine or create_engine(engine_name)
     jobs = build_jobs(episode, segment_voices, lexicon, engine)
     cache = SegmentCache(cache_dir or default_cache_dir())
 
@@ -186,19 +188,19 @@ def render(
         todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
         unique = len({j.key for j in jobs})
         reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
-        synthesize_jobs(
-            todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine, cast.loudness
-        )
+        synthesize_jobs(todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine)
         timeline = _assemble(
-            episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter, picture
+            episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers
         )
     return RenderResult(episode, timeline, output, files, len(todo), unique - len(todo), voices=voices)
 
 
-def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter, picture) -> Timeline:
+def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers):
     # Imported here, so that finding an episode up to date stays quick.
-    from .assemble import chapter_parts, encode_chapters, placed_timeline, prune
-    from .encode import join_mp3
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .assemble import PartStore, encode_units, frame_quantum, placed_timeline, units
+    from .frames import join
     from .loudness import limiter, segment_gain
     from .player import player_html
     from .stitch import HEADROOM_DB, Placed, plan, prepare
@@ -213,49 +215,66 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
             index += 1
     by_key = {j.key: j for j in jobs}
 
-    def entry(key: str) -> tuple[bytes, dict]:
-        pcm, info = cache.read(key, rate), cache.read_info(key)
+    def audio(key: str) -> bytes:
+        pcm = cache.read(key, rate)
         if pcm is None:  # vanished or damaged since synthesis: say it again
             job = by_key[key]
             pcm = engine.synthesize(job.text, job.voice)
-            info = None
-        if not is_current(info, len(pcm) // 2, cast.loudness):
-            store(cache, key, pcm, rate, cast.loudness)
-            info = cache.read_info(key)
-        return pcm, info
+            store(cache, key, pcm, rate)
+        return pcm
 
-    measure = reporter.stage("Measuring", len(placed))
-    infos = {}
-    for p in placed:
-        # The audio was checked whole just before; its measurement is read, not its audio,
-        # unless the two do not agree.
-        info = cache.read_info(p.cache_key)
-        samples = cache.frames(p.cache_key, rate)
-        if not (samples and is_current(info, samples, cast.loudness)):
-            info = entry(p.cache_key)[1]
-        infos[p.cache_key] = info
-        measure(1)
+    # The audio was checked whole just before; its measurement is read, not its audio,
+    # unless the two do not agree.
+    infos, unmeasured = {}, []
+    for key in dict.fromkeys(p.cache_key for p in placed):
+        info, samples = cache.read_info(key), cache.frames(key, rate)
+        if not (info and samples and info.get("samples") == samples):
+            store(cache, key, audio(key), rate)
+            info = cache.read_info(key)
+        if not is_current(info, info["samples"], cast.loudness):
+            unmeasured.append(key)
+        infos[key] = info
+    if unmeasured:
+        measure_entries(
+            cache, unmeasured, rate, cast.loudness, workers, reporter.stage("Measuring", len(unmeasured))
+        )
+        infos.update({key: cache.read_info(key) for key in unmeasured})
     # Each segment lasts a whole number of MP3 frames (a little silence added at its end),
-    # so that a segment that changes length moves everything after it by exactly as much.
-    quantum = SAMPLES_PER_FRAME * rate // settings.sample_rate or 1
+    # and so does each pause: every segment starts on a frame, so that a segment that changes
+    # length moves everything after it by exactly as much, and is encoded on its own.
+    quantum = frame_quantum(rate, settings)
     bounds = {}
     for key, info in infos.items():
         start, end = info["speech"]
         bounds[key] = (start, start + -(-(end - start) // quantum) * quantum)
     gains = {key: segment_gain(info, cast.loudness.target) for key, info in infos.items()}
     lengths = [bounds[p.cache_key][1] - bounds[p.cache_key][0] for p in placed]
-    timeline = plan(placed, lengths, [c.title for c in episode.chapters], cast.pauses, rate)
+    timeline = plan(placed, lengths, [c.title for c in episode.chapters], cast.pauses, rate, quantum)
 
     def load(take):
-        pcm, _ = entry(take.cache_key)
-        return prepare(pcm, rate, bounds[take.cache_key], gains[take.cache_key])
+        return prepare(audio(take.cache_key), rate, bounds[take.cache_key], gains[take.cache_key])
 
     filters = f"volume={HEADROOM_DB}dB,{limiter(cast.loudness.true_peak)}"
-    parts = chapter_parts(timeline, gains, settings, filters)
-    folder = cache.root / "chapters"
-    paths, encoded = encode_chapters(timeline, parts, load, folder, settings, filters, "s32le", reporter.stage)
-    reporter.note(f"encoded {encoded} of {len(parts)} chapters, {len(parts) - encoded} from the cache")
-    timeline = placed_timeline(timeline, paths, settings.sample_rate)
+    pieces = units(timeline, gains, settings, filters)
+    store_ = PartStore(cache.root / "parts")
+    planned, timeline = timeline, placed_timeline(timeline, settings.sample_rate)
+
+    def texts_beside() -> dict[str, str]:
+        texts = {
+            "vtt": vtt_text(episode, timeline),
+            "srt": srt_text(episode, timeline),
+            "chapters": chapters_json(episode, timeline),
+            "manifest": manifest_json(episode, timeline, digest, output.name, cast.show),
+        }
+        texts["html"] = player_html(json.loads(texts["manifest"]))
+        return texts
+
+    # The files beside the MP3 follow from the timeline alone: written while the encoders run.
+    with ThreadPoolExecutor(max_workers=1) as side:
+        pending = side.submit(texts_beside)
+        parts, encoded = encode_units(planned, pieces, load, store_, settings, filters, "s32le", reporter.stage, workers)
+        texts = pending.result()
+    reporter.note(f"encoded {encoded} of {len(pieces)} parts, {len(pieces) - encoded} from the cache")
 
     meta = Metadata(
         title=episode.title,
@@ -268,15 +287,8 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     chapters = [
         ChapterTag(f"chp{n}", c.title, timeline.ms(c.start), timeline.ms(c.end)) for n, c in enumerate(timeline.chapters)
     ]
-    texts = {
-        "vtt": vtt_text(episode, timeline),
-        "srt": srt_text(episode, timeline),
-        "chapters": chapters_json(episode, timeline),
-        "manifest": manifest_json(episode, timeline, digest, output.name, cast.show),
-    }
-    texts["html"] = player_html(json.loads(texts["manifest"]))
     with staged(output) as mp3_tmp, contextlib.ExitStack() as stack:
-        join_mp3(paths, mp3_tmp)
+        join(parts, mp3_tmp, timeline.length)
         write_tags(mp3_tmp, meta, chapters, picture)
         pairs = [(mp3_tmp, output)]
         for kind, path in sidecar_paths(output).items():
@@ -288,7 +300,7 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
             pairs.append((tmp, path))
         pairs.sort(key=lambda pair: pair[1] == sidecar_paths(output)["manifest"])  # the manifest last
         commit_all(pairs)
-    prune(folder)
+    store_.prune({p.key for p in pieces})
     reporter.note(f"wrote {output} ({timeline.length / timeline.sample_rate / 60:.1f} min, {len(timeline.chapters)} chapters)")
     return timeline
 

@@ -65,12 +65,14 @@ def revoice(
     merged.update(changes)
     override = Override(segment=segment_id, original=segment.text, **merged)
     base = assign_voices(episode, cast)[segment.speaker]
+    engine = create_engine(engine_name)
     try:
-        create_engine(engine_name).check_voice(override_voice(base, override))
+        engine.check_voice(override_voice(base, override))
     except ValueError as exc:
         raise CastError(f"segment {segment_id}: {exc}", cast_path) from None
     write_override(cast_path, override)
-    return render(script, output, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name)
+    # the same engine: the voice it has just checked is not checked again
+    return render(script, output, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name, engine=engine)
 
 
 def write_override(path: Path, override: Override) -> None:

@@ -92,22 +92,28 @@ def plan(
     titles: list[str],
     pauses: Pauses,
     sample_rate: int,
+    quantum: int = 1,
 ) -> Timeline:
-    """Lay segments of known lengths (in samples) on a timeline with their pauses and chapters."""
+    """Lay segments of known lengths (in samples) on a timeline with their pauses and chapters.
+
+    Pauses are rounded to whole `quantum`s (an MP3 frame): with segments of whole
+    frames, every segment then starts on a frame.
+    """
     ms = lambda n: round(n * sample_rate / 1000)  # noqa: E731
+    grid = lambda n: round(n * sample_rate / 1000 / quantum) * quantum  # noqa: E731
     takes: list[Take] = []
     position = 0
     previous = None
     chapter_marks: list[int] = []
     for index, (item, length) in enumerate(zip(placed, lengths)):
-        gap = ms(pause_before(previous, item, pauses, after_title=index == 1))
+        gap = grid(pause_before(previous, item, pauses, after_title=index == 1))
         position += gap
         if previous is None or item.chapter != previous.chapter:
             chapter_marks.append(0 if previous is None else position - min(ms(MARK_BEFORE_MS), gap // 2))
         takes.append(Take(item.segment, item.chapter, item.voice, item.cache_key, position, position + length))
         position += length
         previous = item
-    total = position + ms(TAIL_MS)
+    total = position + grid(TAIL_MS)
     chapter_ids = list(dict.fromkeys(p.chapter for p in placed))
     marks = tuple(
         ChapterMark(titles[c], start, chapter_marks[i + 1] if i + 1 < len(chapter_marks) else total)

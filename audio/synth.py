@@ -1,8 +1,11 @@
 """Synthesis of the segments that the cache lacks, in parallel on all cores.
 
-Workers are started with `spawn` (a process forked after pyttsx3 started hangs in
-synthesis), each with its own engine, and write their results straight into the
-cache, atomically. Ctrl-C stops them; whatever they finished stays cached.
+This process synthesizes, and so do workers started with `spawn` (a process forked
+after pyttsx3 started hangs in synthesis), each with its own engine; all take jobs
+from one queue and write their results straight into the cache, atomically. Ctrl-C
+stops them; whatever they finished stays cached. Loudness is measured afterwards, in
+a few batches side by side (`measure_entries`): measuring inside the workers, batch
+by batch, was slower.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from pathlib import Path
 from .cache import SegmentCache
 from .engines import SpeechEngine, create_engine
 from .errors import EngineError, PodcastError
-from .loudness import analyse_segment
 from .model import Mastering, Voice
 
 log = logging.getLogger(__name__)
@@ -51,46 +53,104 @@ def synthesize_jobs(
     workers: int | None = None,
     progress: Progress | None = None,
     engine: SpeechEngine | None = None,
-    mastering: Mastering = Mastering(),
 ) -> None:
-    """Synthesize and measure every job into the cache. Uses worker processes when it pays."""
+    """Synthesize every job into the cache. Uses worker processes when it pays."""
     if not jobs:
         return
+    # By voice, so that a worker rarely has to switch (see the engine); longest first within a voice.
+    queue = sorted(jobs, key=lambda j: (j.voice.label, -len(j.text)))
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     if workers == 1 or sum(len(j.text) for j in jobs) < 2000:
         engine = engine or create_engine(engine_name)
-        for job in jobs:
-            store(cache, job.key, engine.synthesize(job.text, job.voice), engine.sample_rate, mastering)
+        for job in queue:
+            _synthesize(engine, cache, job)
             if progress:
                 progress(1)
         return
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    # Longest first, so that no worker is left with one long job at the end.
-    ordered = sorted(jobs, key=lambda j: len(j.text), reverse=True)
+    queue.reverse()  # taken from the end
+    lock, stop = threading.Lock(), threading.Event()
+    failures: list[BaseException] = []
+
+    def take() -> Job | None:
+        with lock:
+            return queue.pop() if queue and not stop.is_set() else None
+
+    def done() -> None:
+        if progress:
+            progress(1)
+
+    # This process synthesizes too, from the same queue, while `workers - 1` others start
+    # and join in: one fewer interpreter to start, and no core idle while they do.
     pool = ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=workers - 1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(engine_name, str(cache.root), mastering),
+        initargs=(engine_name, str(cache.root), os.getpid()),
     )
+
+    def feed() -> None:  # hands one job at a time to a worker, so that the queue stays shared
+        try:
+            while (job := take()) is not None:
+                pool.submit(_work, job).result()
+                done()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            failures.append(exc)
+            stop.set()
+
+    feeders = [threading.Thread(target=feed, daemon=True) for _ in range(workers - 1)]
     try:
-        pending = {pool.submit(_work, job) for job in ordered}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in done:
-                future.result()  # re-raises a worker's error here
-                if progress:
-                    progress(1)
-    except BrokenProcessPool:
-        _stop(pool)
-        raise EngineError("a synthesis worker died; run again, or with --workers 1 to see why") from None
+        _start_processes(pool, workers - 1)
+        for feeder in feeders:
+            feeder.start()
+        engine = engine or create_engine(engine_name)
+        while (job := take()) is not None:
+            _synthesize(engine, cache, job)
+            done()
+        for feeder in feeders:
+            feeder.join()
     except BaseException:
+        stop.set()
         _stop(pool)
         raise
+    if failures:
+        _stop(pool)
+        if isinstance(failures[0], BrokenProcessPool):
+            raise EngineError("a synthesis worker died; run again, or with --workers 1 to see why") from None
+        raise failures[0]
     pool.shutdown(wait=True)
+
+
+def _synthesize(engine: SpeechEngine, cache: SegmentCache, job: Job) -> None:
+    try:
+        pcm = engine.synthesize(job.text, job.voice)
+    except PodcastError:
+        raise
+    except Exception as exc:  # keep the message, lose the unpicklable parts
+        raise EngineError(f"synthesis failed for {job.text[:40]!r}: {exc}") from None
+    store(cache, job.key, pcm, engine.sample_rate)
+
+
+def _start_processes(pool, count: int) -> None:
+    """Start the pool's processes now, from this thread, with Ctrl-C ignored until they take over.
+
+    A worker interrupted while its interpreter starts would print a traceback; started
+    with SIGINT ignored, it never sees the Ctrl-C that this process handles.
+    """
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        for _ in range(count):
+            pool.submit(os.getpid)  # each submission starts one more process
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _stop(pool) -> None:
@@ -101,17 +161,19 @@ def _stop(pool) -> None:
         process.terminate()
 
 
-_worker: tuple[SpeechEngine, SegmentCache, Mastering] | None = None
+_worker: tuple[SpeechEngine, SegmentCache] | None = None
 
 
-def _start_worker(engine_name: str, cache_root: str, mastering: Mastering) -> None:
+def _start_worker(engine_name: str, cache_root: str, parent: int) -> None:
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _end_with_parent()
+    if os.getppid() != parent:  # the parent died before we could ask to follow it
+        os._exit(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing a library prints may reach our stdout
     logging.basicConfig(level=logging.WARNING)
-    _worker = (create_engine(engine_name), SegmentCache(Path(cache_root)), mastering)
+    _worker = (create_engine(engine_name), SegmentCache(Path(cache_root)))
 
 
 def _end_with_parent() -> None:
@@ -127,30 +189,79 @@ def _end_with_parent() -> None:
 
 def _work(job: Job) -> str:
     assert _worker is not None
-    engine, cache, mastering = _worker
-    try:
-        pcm = engine.synthesize(job.text, job.voice)
-    except PodcastError:
-        raise
-    except Exception as exc:  # keep the message, lose the unpicklable parts
-        raise EngineError(f"synthesis failed for {job.text[:40]!r}: {exc}") from None
-    store(cache, job.key, pcm, engine.sample_rate, mastering)
+    engine, cache = _worker
+    _synthesize(engine, cache, job)
     return job.key
 
 
-def store(cache: SegmentCache, key: str, pcm: bytes, sample_rate: int, mastering: Mastering) -> None:
-    """Measure a segment and cache audio and measurement; the audio last, as it marks the entry complete."""
-    cache.write_info(key, describe(pcm, sample_rate, mastering))
+def store(cache: SegmentCache, key: str, pcm: bytes, sample_rate: int) -> None:
+    """Cache a segment: where its speech is, then its audio, which marks the entry complete.
+
+    Its loudness is measured later, with others (`measure_entries`).
+    """
+    cache.write_info(key, describe(pcm, sample_rate))
     cache.write(key, pcm, sample_rate)
 
 
-def describe(pcm: bytes, sample_rate: int, mastering: Mastering) -> dict:
-    """What the stitcher needs to know of a segment: its loudness and where its speech is."""
+def describe(pcm: bytes, sample_rate: int) -> dict:
+    """What the stitcher needs to know of a segment before its loudness: its length and where its speech is."""
     from .stitch import speech_bounds
 
-    info = analyse_segment(pcm, sample_rate, mastering.target, mastering.true_peak)
     start, end = speech_bounds(pcm, sample_rate)
-    return {**info, "samples": len(pcm) // 2, "speech": [start, end]}
+    return {"samples": len(pcm) // 2, "speech": [start, end]}
+
+
+MEASURE_BATCH_SAMPLES = 22050 * 240
+"""At most about four minutes of speech go into one ffmpeg run, so that memory stays flat."""
+
+
+def measure_entries(
+    cache: SegmentCache,
+    keys: list[str],
+    sample_rate: int,
+    mastering: Mastering,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Measure the loudness of cached segments, in a few ffmpeg runs side by side, and cache it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .loudness import analyse_segments
+
+    sizes = {}
+    for key in dict.fromkeys(keys):
+        info = cache.read_info(key)
+        if info is None:
+            raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
+        sizes[key] = info["samples"]
+    if not sizes:
+        return
+    workers = max(1, workers or os.cpu_count() or 1)
+    count = max(1, -(-sum(sizes.values()) // MEASURE_BATCH_SAMPLES))
+    count = min(len(sizes), -(-count // workers) * workers)  # a multiple of the workers: none idles at the end
+    batches: list[list[str]] = [[] for _ in range(count)]
+    totals = [0] * count
+    for key in sorted(sizes, key=sizes.__getitem__, reverse=True):  # the emptiest batch takes the next
+        smallest = totals.index(min(totals))
+        batches[smallest].append(key)
+        totals[smallest] += sizes[key]
+
+    def measure(batch: list[str]) -> None:
+        pcms = []
+        for key in batch:
+            pcm = cache.read(key, sample_rate)
+            if pcm is None:
+                raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
+            pcms.append(pcm)
+        results = analyse_segments(pcms, sample_rate, mastering.target, mastering.true_peak)
+        del pcms
+        for key, loudness in zip(batch, results):
+            cache.write_info(key, {**(cache.read_info(key) or {}), **loudness})
+        if progress:
+            progress(len(batch))
+
+    with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
+        list(pool.map(measure, batches))
 
 
 def is_current(info: dict | None, samples: int, mastering: Mastering) -> bool:
@@ -158,5 +269,6 @@ def is_current(info: dict | None, samples: int, mastering: Mastering) -> bool:
     return bool(
         info
         and info.get("samples") == samples
+        and "limited" in info
         and info.get("measured_for") == [mastering.target, mastering.true_peak]
     )

@@ -486,8 +486,8 @@ def _copy_project(kill_base: dict, tmp_path: Path, warm: bool) -> tuple[Path, di
     root = tmp_path / "show"
     shutil.copytree(kill_base["root"], root, ignore=shutil.ignore_patterns("cache-*"))
     cache = root / "cache"
-    if warm:
-        shutil.copytree(kill_base["root"] / "cache-warm", cache)
+    if warm:  # every segment spoken and measured; its encoded parts gone, so that it encodes
+        shutil.copytree(kill_base["root"] / "cache-warm", cache, ignore=shutil.ignore_patterns("parts"))
     return root, {**os.environ, "PODCAST_CACHE_DIR": str(cache)}
 
 
@@ -525,20 +525,20 @@ def _segments_cached(root: Path) -> int:
 # Moments of a render, by what it has done so far rather than by the clock (a shared CI
 # machine makes any one render's duration a poor guide): with an empty cache, while the
 # workers synthesize and once they are done (measuring, encoding); with a warm cache,
-# while the episode is written beside the previous one.
+# while its parts are encoded, before the episode is written beside the previous one.
 MOMENTS = {
     "first segment synthesized": (False, lambda root, n: _segments_cached(root) >= 1),
     "half the segments synthesized": (False, lambda root, n: _segments_cached(root) >= n // 2),
     "all segments synthesized": (False, lambda root, n: _segments_cached(root) >= n),
-    "writing the episode": (True, lambda root, n: any(p.name.endswith(".part") for p in (root / "dist").iterdir())),
+    "encoding the episode": (True, lambda root, n: any((root / "cache" / "parts").glob(".tmp-run-*"))),
 }
 KILLS = [
     ("SIGINT", "first segment synthesized"),
     ("SIGINT", "all segments synthesized"),
-    ("SIGINT", "writing the episode"),
+    ("SIGINT", "encoding the episode"),
     ("SIGKILL", "half the segments synthesized"),
     ("SIGKILL", "all segments synthesized"),
-    ("SIGKILL", "writing the episode"),
+    ("SIGKILL", "encoding the episode"),
 ]
 
 

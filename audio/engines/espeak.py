@@ -7,16 +7,17 @@ because of the traps of its espeak driver:
 - `runAndWait()` returns before espeak-ng's thread has finished (and before the WAV
   file exists); its `stop()` cancels the next utterance when the library still counts
   as busy, which cut utterances short at random; and it drops the samples that arrive
-  with the end-of-utterance event. The adapter calls the binding's `Synth`, waits with
-  `Synchronize` until espeak-ng has spoken everything, and keeps every sample that its
-  own callback receives.
+  with the end-of-utterance event. The adapter starts espeak-ng with synchronous
+  output (its asynchronous thread also costs a third of the time in hand-offs), calls
+  the binding's `Synth`, which returns once everything is spoken, and keeps every
+  sample that its own callback receives.
 - it prints `Audio saved to …` on stdout: its callback is never installed, and stdout
   is swallowed around synthesis all the same (workers send fd 1 to /dev/null).
 - it grows a bytes object chunk by chunk, quadratic in the text's length: samples go
   into a list, and long paragraphs are spoken in sentence-sized pieces.
 - property changes go through a queue that runs late while its loop is busy; and
-  espeak-ng keeps traces of the previous voice and utterance: every segment starts
-  from a freshly started library with its voice applied through the binding directly.
+  espeak-ng keeps traces of the previous voice: a segment in another voice starts
+  from a freshly started library, its voice applied through the binding directly.
 - a process forked after it started hangs in synthesis: `synth.py` uses `spawn`
   workers, each with its own engine.
 - `SetVoiceByName` falls back to the default voice for an unknown name, and ignores an
@@ -32,6 +33,8 @@ import io
 import logging
 import os
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..errors import EngineError
@@ -116,6 +119,8 @@ class EspeakEngine:
         self._voices: list[EngineVoice] | None = None
         self._checked: dict[Voice, str] = {}
         self._chunks: list[bytes] = []
+        self._voice_label: str | None = None
+        self._helper: ThreadPoolExecutor | None = None
 
     def _start(self):
         """pyttsx3 and its espeak binding, started once."""
@@ -210,19 +215,27 @@ class EspeakEngine:
         self._apply(voice)
         return b"".join(self._utter(piece) for piece in sentence_pieces(text))
 
+    def _speaker(self) -> ThreadPoolExecutor:
+        if self._helper is None:
+            self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
+        return self._helper
+
     def _apply(self, voice: Voice) -> None:
         # pyttsx3 queues property changes while its loop is busy and applies them late;
         # its espeak binding applies them at once.
         es = self._start()
-        # espeak-ng keeps traces of what it said and of the previous voice (a variant's
-        # `consonants`, `flutter`, …): every segment starts from a freshly started library
-        # (about a millisecond), so that it sounds the same whatever came before it.
-        es.Synchronize()
-        es.Terminate()
-        if es.Initialize(es.AUDIO_OUTPUT_RETRIEVAL, 1000) == -1:
-            raise EngineError("espeak-ng could not start again")
-        es.SetSynthCallback(self._on_synth)
-        es.SetVoiceByName(voice.label.encode())
+        # espeak-ng keeps traces of the previous voice (a variant's `consonants`, `flutter`,
+        # …): a segment in another voice starts from a freshly started library, so that it
+        # sounds the same whatever came before it. That costs 10–20 ms, so segments of one
+        # voice follow each other without it (synthesis sorts them so).
+        if voice.label != self._voice_label:
+            es.Synchronize()
+            es.Terminate()
+            if es.Initialize(es.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
+                raise EngineError("espeak-ng could not start again")
+            es.SetSynthCallback(self._on_synth)
+            self._voice_label = voice.label
+            es.SetVoiceByName(voice.label.encode())
         es.SetParameter(es.RATE, int(voice.rate), 0)
         es.SetParameter(es.VOLUME, int(round(voice.volume * 100)), 0)
         es.SetParameter(es.PITCH, int(voice.pitch), 0)
@@ -236,8 +249,16 @@ class EspeakEngine:
         es = self._espeak
         self._chunks = []
         with contextlib.redirect_stdout(io.StringIO()):
-            es.Synth(piece.encode("utf-8"), flags=es.ENDPAUSE | es.CHARS_UTF8)
-            if es.Synchronize() != 0:  # waits until espeak-ng's thread has spoken it all
+            # Synchronous output: Synth returns once everything is spoken. Its callback runs
+            # Python code, and ctypes prints and drops an exception raised there: on the main
+            # thread, Ctrl-C (KeyboardInterrupt) would be lost. So the main thread waits for
+            # a helper thread to speak, and Ctrl-C interrupts the wait.
+            text = piece.encode("utf-8")
+            if threading.current_thread() is threading.main_thread():
+                self._speaker().submit(es.Synth, text, flags=es.ENDPAUSE | es.CHARS_UTF8).result()
+            else:
+                es.Synth(text, flags=es.ENDPAUSE | es.CHARS_UTF8)
+            if es.Synchronize() != 0:
                 raise EngineError(f"espeak-ng did not finish speaking {piece[:40]!r}")
         pcm = b"".join(self._chunks)
         if not pcm:
