@@ -59,7 +59,7 @@ class _Progress:
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
-        self.console = _stderr()
+        self.console = None if quiet else _stderr()  # quiet: rich is not even imported
         self.bars = None
 
     def __enter__(self):
