@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -80,7 +82,7 @@ def units(planned: Timeline, gains: dict[str, float], settings: Mp3Settings, fil
 
 
 class PartStore:
-    """Encoded parts: `<key>.mp3` (bare frames) and `<key>.json` (frames, bytes, CRC) in one folder."""
+    """Encoded parts: `<key>.mp3` (bare frames) and `<key>.json` (frames and bytes) in one folder."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -119,8 +121,12 @@ class PartStore:
             raise OutputError(f"cannot write to the part cache ({exc.strerror or exc})", self.folder) from None
         return Part(path, frames, len(data))
 
-    def prune(self, used: set[str], keep: int = 400) -> None:
-        """Keep the cache from growing without end: drop all but the `keep` most recently used other parts."""
+    def prune(self, used: set[str], keep: int = 1000) -> None:
+        """Keep the cache from growing without end: drop all but the `keep` most recently used other parts.
+
+        A part is a segment's worth: a thousand is about twenty episodes like the example.
+        """
+        shutil.rmtree(self.folder.parent / "chapters", ignore_errors=True)  # whole chapters, before parts
         try:
             for leftover in self.folder.glob(".tmp-*"):  # a killed render's, not another one's running now
                 if time.time() - leftover.stat().st_mtime > 3600:
@@ -162,6 +168,9 @@ def encode_units(
             progress(1)
         return audio
 
+    stored: set[str] = set()
+    lock = threading.Lock()
+
     def encode(run: list[int]) -> None:
         first, last = pieces[run[0]], pieces[run[-1]]
         sub = Timeline(planned.sample_rate, tuple(pieces[i].take for i in run), (), last.end)
@@ -174,13 +183,22 @@ def encode_units(
             with open(tmp, "rb") as output:  # cut into parts as it is read: one part in memory
                 for i in run:
                     count = (pieces[i].end - pieces[i].start) // quantum
-                    parts[i] = store.put(pieces[i].key, read_frames(output, count, Path(tmp)), count)
+                    frames = read_frames(output, count, Path(tmp))
+                    with lock:  # a unit may occur twice (the same words, voice and pause): stored once
+                        if pieces[i].key in stored:
+                            continue
+                        stored.add(pieces[i].key)
+                    store.put(pieces[i].key, frames, count)
         finally:
             Path(tmp).unlink(missing_ok=True)
 
     if runs:
         with ThreadPoolExecutor(max_workers=min(workers, len(runs))) as pool:
             list(pool.map(encode, sorted(runs, key=lambda r: pieces[r[0]].start - pieces[r[-1]].end)))
+        for i in missing:  # every unit as stored, also where one key stands for two units
+            parts[i] = store.get(pieces[i].key, (pieces[i].end - pieces[i].start) // quantum)
+            if parts[i] is None:
+                raise OutputError("lost an encoded part as it was written; run again", store.path(pieces[i].key))
     return [p for p in parts if p is not None], len(missing)
 
 
@@ -211,8 +229,9 @@ def _runs(missing: list[int], pieces: list[Unit], quantum: int, workers: int) ->
 def placed_timeline(planned: Timeline, output_rate: int) -> Timeline:
     """The timeline as the joined MP3 plays it, in samples at the output rate.
 
-    Everything scales by the rate; the file ends a decoder's delay before the grid's
-    end, as the last frame holds the timeline only up to there (it is tail silence).
+    Everything scales by the rate; the file ends the encoder's and decoder's delay
+    (1105 samples) before the grid's end, as the last frame holds the timeline only up
+    to there (it is tail silence).
     """
     ratio = output_rate // planned.sample_rate if output_rate % planned.sample_rate == 0 else None
     scale = (lambda n: n * ratio) if ratio else (lambda n: n * output_rate // planned.sample_rate)  # noqa: E731

@@ -114,11 +114,12 @@ class SegmentCache:
         return bool(frames) and size >= 2 * frames + 44
 
     def read_info(self, key: str) -> dict | None:
-        """What was measured of an entry (its loudness), or None if it is missing, damaged or incomplete.
+        """The record of an entry (its length and speech bounds, and its loudness once measured),
+        or None if it is missing, damaged or incomplete.
 
-        A record without the length and speech bounds that every measurement has (one
-        written by an older version, or cut short) counts as missing, so the entry is
-        measured again rather than read half.
+        A record without the length and speech bounds that every record has (one written
+        by an older version, or cut short) counts as missing, so the entry is made again
+        rather than read half.
         """
         try:
             data = json.loads(self.path(key).with_suffix(".json").read_text(encoding="utf-8"))
@@ -132,9 +133,13 @@ class SegmentCache:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(info, f)
-            os.replace(tmp, target)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(info, f)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         except OSError as exc:
             raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
 
@@ -187,7 +192,7 @@ class SegmentCache:
                 size += path.stat().st_size
             for path in self.root.glob("*/*.json"):
                 size += path.stat().st_size
-            for path in self.root.glob("parts/*"):
+            for path in [*self.root.glob("parts/*"), *self.root.glob("chapters/*")]:
                 size += path.stat().st_size
         return CacheStats(self.root, entries, size)
 

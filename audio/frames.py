@@ -2,10 +2,14 @@
 
 The episode's audio is laid on a grid of MP3 frames (1152 samples). Any run of
 whole frames can be encoded apart: an encoder started at grid frame r and fed the
-timeline from that frame on makes exactly the frames r, r+1, … of the whole
-episode, because every frame carries the same encoder delay. With the bit reservoir
-off, no frame borrows bits from the one before, so parts encoded apart can be joined
-frame by frame, and one part can be replaced without touching the others.
+timeline from that frame on makes the frames r, r+1, … of the whole episode, because
+every encode lags by the same delay (1105 samples). Only the first 1105 samples of a
+run's first frame differ (the encoder knows nothing before them) and the last 1105
+of its input are left in a frame that is dropped: so runs start and end only where the
+timeline is silent for longer than that (segments keep 30 ms of silence at their
+edges, and pauses follow them). With the bit reservoir off, no frame borrows bits from
+the one before, so parts encoded apart can be joined frame by frame, and one part can
+be replaced without touching the others.
 
 The joined file starts with an Info frame that holds the frame and byte counts, a
 seek table, and a LAME tag with the encoder delay and the padding at the end, so
@@ -121,9 +125,15 @@ def info_frame(parts: Sequence[Part], first_frame: bytes, samples: int, music_cr
     """
     (header,) = struct.unpack_from(">I", first_frame)
     header &= ~(1 << 9)  # no padding slot
-    size = _frame_length(header)
     mono = (header >> 6) & 3 == 3
     xing = 4 + (17 if mono else 32)
+    needed = xing + 156
+    while _frame_length(header) < needed:  # too small at a low bitrate: a higher one, as LAME does
+        index = (header >> 12) & 15
+        if index >= 14:
+            raise EncodingError("no MP3 frame is large enough for the Info frame")
+        header = header & ~(15 << 12) | (index + 1) << 12
+    size = _frame_length(header)
     frames = sum(p.frames for p in parts)
     audio = sum(p.size for p in parts)
     total = size + audio
@@ -149,7 +159,7 @@ def info_frame(parts: Sequence[Part], first_frame: bytes, samples: int, music_cr
 
     found = _VERSION.search(first_frame)
     version = (b"LAME" + found.group(1) if found else b"LAME").ljust(9, b"\0")[:9]
-    bitrate = _BITRATES[(header >> 12) & 15]
+    bitrate = _BITRATES[(struct.unpack_from(">I", first_frame)[0] >> 12) & 15]
 
     frame = bytearray(size)
     struct.pack_into(">I", frame, 0, header)
@@ -173,17 +183,13 @@ def join(parts: Sequence[Part], target: Path, samples: int) -> None:
     """
     if not parts:
         raise EncodingError("there is no audio to join", target)
-    with open(parts[0].path, "rb") as f:
-        first = f.read(4096)
+    first = _read(parts[0])[:4096]
     try:
         with open(target, "wb") as out:
             out.write(info_frame(parts, first, samples, 0))  # keeps the place
             crc = 0
             for part in parts:
-                with open(part.path, "rb") as f:
-                    data = f.read()
-                if len(data) != part.size:
-                    raise EncodingError("changed while it was being joined", part.path)
+                data = _read(part)
                 crc = crc16(data, crc)
                 out.write(data)
             out.seek(0)
@@ -192,3 +198,13 @@ def join(parts: Sequence[Part], target: Path, samples: int) -> None:
         if exc.errno == errno.ENOSPC:
             raise OutputError(NO_SPACE, Path(target).parent) from None
         raise OutputError(f"cannot be written ({exc.strerror or exc})", target) from None
+
+
+def _read(part: Part) -> bytes:
+    try:
+        data = Path(part.path).read_bytes()
+    except OSError as exc:
+        raise EncodingError(f"an encoded part cannot be read ({exc.strerror}); run again", part.path) from None
+    if len(data) != part.size:
+        raise EncodingError("an encoded part changed while it was being joined; run again", part.path)
+    return data

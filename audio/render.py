@@ -197,6 +197,7 @@ def render(
 
 def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers):
     # Imported here, so that finding an episode up to date stays quick.
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from .assemble import PartStore, encode_units, frame_quantum, placed_timeline, units
@@ -215,16 +216,19 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
             index += 1
     by_key = {j.key: j for j in jobs}
 
+    again = threading.Lock()  # the encoders' threads load audio; the engine speaks for one at a time
+
     def audio(key: str) -> bytes:
         pcm = cache.read(key, rate)
         if pcm is None:  # vanished or damaged since synthesis: say it again
-            job = by_key[key]
-            pcm = engine.synthesize(job.text, job.voice)
-            store(cache, key, pcm, rate)
+            with again:
+                job = by_key[key]
+                pcm = engine.synthesize(job.text, job.voice)
+                store(cache, key, pcm, rate)
         return pcm
 
-    # The audio was checked whole just before; its measurement is read, not its audio,
-    # unless the two do not agree.
+    # The cached audio's header was checked just before; its measurement is read, not its
+    # audio, unless the two do not agree.
     infos, unmeasured = {}, []
     for key in dict.fromkeys(p.cache_key for p in placed):
         info, samples = cache.read_info(key), cache.frames(key, rate)

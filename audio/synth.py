@@ -139,7 +139,8 @@ def _start_processes(pool, count: int) -> None:
     """Start the pool's processes now, from this thread, with Ctrl-C ignored until they take over.
 
     A worker interrupted while its interpreter starts would print a traceback; started
-    with SIGINT ignored, it never sees the Ctrl-C that this process handles.
+    with SIGINT ignored, it never sees the Ctrl-C that this process handles. A Ctrl-C in
+    the few milliseconds that starting them takes is lost: pressed again, it is not.
     """
     import threading
 

@@ -67,7 +67,7 @@ def test_parts_encoded_apart_join_into_the_exact_timeline(tmp_path, decode, prob
     _encode_bare(timeline[: 2 * 40 * FRAME], first)
     _encode_bare(timeline[2 * 40 * FRAME :], second)
     parts = _split(first, [40], tmp_path / "store") + [_split(second, [40], tmp_path / "store2")[0]]
-    length = 2 * frames * FRAME - 1105  # the last frame holds the timeline up to a decoder's delay from its end
+    length = 2 * frames * FRAME - 1105  # the last frame holds the timeline up to 1105 samples (both delays) from its end
     episode = tmp_path / "joined.mp3"
     join(parts, episode, length)
 

@@ -34,6 +34,7 @@ import logging
 import os
 import re
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -52,6 +53,10 @@ VOLUME_RANGE = (0.0, 2.0)
 _PROBE_TEXT = "Testing, one two."
 DEFAULT_VOICE = "gmw/en"
 """What espeak-ng falls back to for a name it does not know."""
+
+
+_LIBRARY: dict = {}
+"""Which engine last started libespeak-ng in this process, and with which voice."""
 
 
 def locate_library() -> tuple[str, str | None, str]:
@@ -119,7 +124,6 @@ class EspeakEngine:
         self._voices: list[EngineVoice] | None = None
         self._checked: dict[Voice, str] = {}
         self._chunks: list[bytes] = []
-        self._voice_label: str | None = None
         self._helper: ThreadPoolExecutor | None = None
 
     def _start(self):
@@ -228,14 +232,17 @@ class EspeakEngine:
         # …): a segment in another voice starts from a freshly started library, so that it
         # sounds the same whatever came before it. That costs 10–20 ms, so segments of one
         # voice follow each other without it (synthesis sorts them so).
-        if voice.label != self._voice_label:
+        # The library (and so its voice and callback) is one per process, whatever the engines.
+        owner = _LIBRARY.get("owner")
+        if owner is None or owner() is not self or _LIBRARY.get("voice") != voice.label:
+            _LIBRARY.clear()
             es.Synchronize()
             es.Terminate()
             if es.Initialize(es.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
                 raise EngineError("espeak-ng could not start again")
             es.SetSynthCallback(self._on_synth)
-            self._voice_label = voice.label
             es.SetVoiceByName(voice.label.encode())
+            _LIBRARY.update(owner=weakref.ref(self), voice=voice.label)  # weak: engines end as before
         es.SetParameter(es.RATE, int(voice.rate), 0)
         es.SetParameter(es.VOLUME, int(round(voice.volume * 100)), 0)
         es.SetParameter(es.PITCH, int(voice.pitch), 0)
