@@ -12,21 +12,26 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .atomic import check_writable, commit_all, describe, staged
-from .cache import SegmentCache, cache_key, default_cache_dir
-from .cast import Lexicon, apply_overrides, assign_voices, load_cast, load_lexicon, project_root
+from .cast import default_cast_path, episode_cast_path, lexicon_path, project_root
 from .encode import Mp3Settings
-from .engines import SpeechEngine, create_engine
-from .errors import BusyError, CastError, OutputError, ScriptError
-from .model import Cast, Episode, Metadata, Timeline, Voice
-from .script import load_episode
-from .sidecars import chapters_json, manifest_json, read_manifest, srt_text, vtt_text
-from .synth import Job, is_current, measure_entries, missing_jobs, store, synthesize_jobs
+from .engines import create_engine
+from .errors import BusyError, CastError, OutputError, PodcastError, ScriptError
+from .sidecars import read_manifest
+
+if TYPE_CHECKING:  # the rest is imported when there is work to do: an up-to-date check stays quick
+    from .cache import SegmentCache
+    from .cast import Lexicon
+    from .engines import SpeechEngine
+    from .model import Cast, Episode, Timeline, Voice
+    from .synth import Job
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +53,8 @@ class Reporter:
 class RenderResult:
     """What a render did."""
 
-    episode: Episode
+    episode: Episode | None
+    """None when the episode was found up to date without reading the script."""
     timeline: Timeline | None
     output: Path
     files: tuple[Path, ...]
@@ -115,6 +121,9 @@ def _speakers_in(path: Path) -> set[str]:
 
 def build_jobs(episode: Episode, voices: dict[str, Voice], lexicon: Lexicon, engine: SpeechEngine) -> list[Job]:
     """One synthesis job per segment (`voices` by segment id), keyed for the cache."""
+    from .cache import cache_key
+    from .synth import Job
+
     version = engine.version()
     jobs = []
     for segment in episode.segments:
@@ -151,6 +160,24 @@ def render(
         raise OutputError("is a file, not a folder; choose another --out", output.parent)
     for target in (output, *sidecar_paths(output).values()):
         check_writable(target)
+    files = (output, *sidecar_paths(output).values())
+    previous = read_manifest(sidecar_paths(output)["manifest"])
+    try:  # a bad engine name is reported where it was before: after the script's own errors
+        engine = engine or create_engine(engine_name)
+    except PodcastError:
+        engine = None
+    inputs = _inputs(script, cast_file, cover, engine, settings) if engine else ""
+    if not force and inputs and previous and previous.get("inputs") == inputs and all(f.exists() for f in files):
+        # Like make, from the files alone: the same script, casts, lexicon, cover, engine
+        # version and settings made these files. Nothing is parsed.
+        reporter.note(f"{output} is up to date; nothing to do")
+        count = len({s.get("cache_key") for s in previous.get("segments", [])})
+        return RenderResult(None, None, output, files, 0, count, up_to_date=True)
+
+    from .cache import SegmentCache, default_cache_dir
+    from .cast import apply_overrides, assign_voices, load_cast, load_lexicon
+    from .script import load_episode
+    from .synth import missing_jobs, synthesize_jobs
 
     episode = load_episode(script)
     if not episode.segments:
@@ -169,10 +196,10 @@ def render(
 
     picture = read_cover(cover or (project_root(script) / cast.show.cover if cast.show.cover else None), cast)
     digest = _digest(episode, cast, jobs, settings, picture)
-    files = (output, *sidecar_paths(output).values())
-    previous = read_manifest(sidecar_paths(output)["manifest"])
     if not force and previous and previous.get("digest") == digest and all(f.exists() for f in files):
         # Like make: the same inputs (voices and engine version included) made these files.
+        if inputs and previous.get("inputs") != inputs:  # the files changed, not what they say:
+            _note_inputs(output, digest, inputs)  # the next check needs no parsing
         reporter.note(f"{output} is up to date; nothing to do")
         return RenderResult(episode, None, output, files, 0, len(jobs), up_to_date=True, voices=voices)
 
@@ -190,12 +217,13 @@ def render(
         reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
         synthesize_jobs(todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine)
         timeline = _assemble(
-            episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers
+            episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers,
+            inputs,
         )
     return RenderResult(episode, timeline, output, files, len(todo), unique - len(todo), voices=voices)
 
 
-def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers):
+def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers, inputs):
     # Imported here, so that finding an episode up to date stays quick.
     import threading
     from concurrent.futures import ThreadPoolExecutor
@@ -205,6 +233,9 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     from .loudness import limiter, segment_gain
     from .player import player_html
     from .stitch import HEADROOM_DB, Placed, plan, prepare
+    from .model import Metadata
+    from .sidecars import chapters_json, manifest_json, srt_text, vtt_text
+    from .synth import is_current, measure_entries, store
     from .tags import ChapterTag, write_tags
 
     rate = engine.sample_rate
@@ -268,7 +299,7 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
             "vtt": vtt_text(episode, timeline),
             "srt": srt_text(episode, timeline),
             "chapters": chapters_json(episode, timeline),
-            "manifest": manifest_json(episode, timeline, digest, output.name, cast.show),
+            "manifest": manifest_json(episode, timeline, digest, output.name, cast.show, inputs),
         }
         texts["html"] = player_html(json.loads(texts["manifest"]))
         return texts
@@ -340,6 +371,50 @@ def _digest(episode: Episode, cast: Cast, jobs: list[Job], settings: Mp3Settings
         "mp3": asdict(settings),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _inputs(script: Path, cast_file: Path | None, cover: Path | None, engine: SpeechEngine, settings: Mp3Settings) -> str:
+    """A fingerprint of every file and setting a render reads, from their bytes, parsing nothing;
+    "" when one cannot be read (the render then reports it)."""
+    import tomllib
+
+    try:
+        casts = [default_cast_path(script), Path(cast_file) if cast_file else episode_cast_path(script)]
+        digest = hashlib.sha256(f"{__version__} {asdict(settings)}".encode())
+        for path in [script, *casts, lexicon_path(script)]:
+            data = path.read_bytes() if path.exists() else b"<none>"
+            digest.update(f"\0{path.resolve()}\0{len(data)}\0".encode() + data)
+        picture = cover
+        if picture is None:  # the cast's cover, as the render would take it (the last cast that names one)
+            for path in casts:
+                if path.exists():
+                    named = tomllib.loads(path.read_text(encoding="utf-8")).get("show", {}).get("cover")
+                    picture = project_root(script) / named if isinstance(named, str) else picture
+        if picture is not None:
+            digest.update(b"\0cover\0" + Path(picture).read_bytes())
+        digest.update(f"\0{engine.name} {engine.version()} {engine.sample_rate}".encode())
+    except (OSError, ValueError, PodcastError):
+        return ""
+    return digest.hexdigest()
+
+
+def _note_inputs(output: Path, digest: str, inputs: str) -> None:
+    """Record a new input fingerprint in the manifest of an episode that is up to date.
+
+    Under the episode's lock, and only if the manifest still describes the same render;
+    a failure (or another render at work) costs only the speed of the next check.
+    """
+    manifest = sidecar_paths(output)["manifest"]
+    try:
+        with _locked(output):
+            current = read_manifest(manifest)
+            if current and current.get("digest") == digest:
+                with staged(manifest) as tmp:
+                    text = json.dumps({**current, "inputs": inputs}, ensure_ascii=False, indent=2)
+                    tmp.write_text(text, encoding="utf-8")
+                    os.replace(tmp, manifest)
+    except (OSError, PodcastError) as exc:
+        log.debug("could not update %s: %s", manifest, exc)
 
 
 def _sweep(output: Path) -> None:

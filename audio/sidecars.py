@@ -59,13 +59,17 @@ def chapters_json(episode: Episode, timeline: Timeline) -> str:
     )
 
 
-def manifest_json(episode: Episode, timeline: Timeline, digest: str, mp3_name: str, show: Show) -> str:
-    """The render manifest: every segment's id, chapter, speaker, voice, text, times and cache key."""
+def manifest_json(episode: Episode, timeline: Timeline, digest: str, mp3_name: str, show: Show, inputs: str = "") -> str:
+    """The render manifest: every segment's id, chapter, speaker, voice, text, times and cache key.
+
+    `digest` fingerprints what was rendered, `inputs` the files it was read from.
+    """
     rate = timeline.sample_rate
     return json.dumps(
         {
             "version": MANIFEST_VERSION,
             "digest": digest,
+            "inputs": inputs,
             "audio": mp3_name,
             "title": episode.title,
             "show": show.name,

@@ -165,3 +165,31 @@ def test_cover_image_is_embedded_as_front_cover(project, tone_cast, probe):
     bad = runner.invoke(app, ["render", str(script), "--cover", str(project / "notpicture.png"), "--engine", "tone",
                               "--cast", str(tone_cast)])  # fmt: skip
     assert bad.exit_code == 4 and "must be a JPEG or PNG" in bad.output
+
+
+def test_up_to_date_check_reads_no_script_and_still_sees_every_input(project, tone_cast, cache_dir):
+    script = project / "scripts" / "tiny.txt"
+    cover = project / "cover.png"
+    cover.write_bytes(_png())
+    lexicon = project / "voices" / "lexicon.toml"
+
+    def again():
+        return render(script, cast_file=tone_cast, engine_name="tone", cover=cover)
+
+    assert not again().up_to_date
+    quick = again()
+    assert quick.up_to_date and quick.episode is None  # decided from the files' bytes alone
+    # A comment in the cast changes the file, not the episode: found up to date by reading it,
+    # and the next check is the quick one again.
+    tone_cast.write_text(tone_cast.read_text() + "\n# a note\n", encoding="utf-8")
+    read = again()
+    assert read.up_to_date and read.episode is not None
+    assert again().episode is None
+    # Each real change is seen: the cover's bytes, a lexicon entry, the script.
+    cover.write_bytes(_png().replace(b"IHDR", b"IHDR", 1) + b"\x00")
+    assert not again().up_to_date
+    lexicon.write_text(lexicon.read_text(encoding="utf-8") + '\n"robots" = "row bots"\n', encoding="utf-8")
+    changed = again()
+    assert not changed.up_to_date and changed.synthesized >= 1
+    script.write_text(script.read_text().replace("long before anywhere else", "before anywhere else"))
+    assert again().synthesized == 1
