@@ -61,13 +61,18 @@ def frame_quantum(input_rate: int, settings: Mp3Settings) -> int:
     return quantum
 
 
-def units(planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str) -> list[Unit]:
-    """Cut the planned timeline before each segment (after the pause that precedes it), each piece keyed."""
+def units_of(planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str) -> list[Unit]:
+    """Cut the planned timeline before each segment (after the pause that precedes it), each piece keyed.
+
+    Only segments with a gain in `gains` (known ones) make units.
+    """
     takes = planned.takes
     starts = [0] + [t.start for t in takes[1:]]
     ends = starts[1:] + [planned.length]
     out = []
     for take, start, end in zip(takes, starts, ends):
+        if take.cache_key not in gains:
+            continue
         material = {
             "format": FORMAT,
             "rate": planned.sample_rate,
@@ -239,3 +244,91 @@ def placed_timeline(planned: Timeline, output_rate: int) -> Timeline:
     takes = tuple(replace(t, start=scale(t.start), end=min(length, scale(t.end))) for t in planned.takes)
     marks = tuple(ChapterMark(c.title, scale(c.start), min(length, scale(c.end))) for c in planned.chapters)
     return Timeline(output_rate, takes, marks, length)
+
+
+class Layout:
+    """Where every segment of an episode goes, on the frame grid, and how its parts are encoded.
+
+    A segment's speech bounds and gain come from its cached record; a segment not yet
+    known counts as empty and makes no part, which leaves the place and the parts of
+    every other segment right.
+    """
+
+    def __init__(self, placed, titles, cast, cache, engine, settings: Mp3Settings, jobs: dict):
+        from .loudness import limiter
+        from .stitch import HEADROOM_DB
+
+        self.placed, self.titles, self.cast, self.cache, self.engine = placed, titles, cast, cache, engine
+        self.settings, self.jobs = settings, jobs
+        self.rate = engine.sample_rate
+        self.quantum = frame_quantum(self.rate, settings)
+        self.filters = f"volume={HEADROOM_DB}dB,{limiter(cast.loudness.true_peak)}"
+        self.store = PartStore(cache.root / "parts")
+        self.bounds: dict[str, tuple[int, int]] = {}
+        self.gains: dict[str, float] = {}
+        self._lock = threading.Lock()  # encoders' threads load audio; the engine speaks for one at a time
+
+    def audio(self, key: str) -> bytes:
+        """A segment's PCM from the cache, spoken again if it vanished or was damaged since."""
+        from .synth import store
+
+        pcm = self.cache.read(key, self.rate)
+        if pcm is None:
+            with self._lock:
+                job = self.jobs[key]
+                pcm = self.engine.synthesize(job.text, job.voice)
+                store(self.cache, key, pcm, self.rate)
+        return pcm
+
+    def records(self, keys, workers: int | None, stage=None) -> dict[str, dict]:
+        """The cached records of synthesized segments, measured where they are not yet.
+
+        `stage(label, total)` starts a progress stage and returns its advance function.
+        """
+        from .synth import is_current, measure_entries, store
+
+        # The cached audio's header was checked before; its record is read, not its audio,
+        # unless the two do not agree.
+        infos, unmeasured = {}, []
+        for key in dict.fromkeys(keys):
+            info, samples = self.cache.read_info(key), self.cache.frames(key, self.rate)
+            if not (info and samples and info.get("samples") == samples):
+                store(self.cache, key, self.audio(key), self.rate)
+                info = self.cache.read_info(key)
+            if not is_current(info, info["samples"], self.cast.loudness):
+                unmeasured.append(key)
+            infos[key] = info
+        if unmeasured:
+            progress = stage("Measuring", len(unmeasured)) if stage else None
+            measure_entries(self.cache, unmeasured, self.rate, self.cast.loudness, workers, progress)
+            infos.update({key: self.cache.read_info(key) for key in unmeasured})
+        return infos
+
+    def lay_out(self, infos: dict[str, dict]) -> tuple[Timeline, list[Unit]]:
+        """The planned timeline and its units, from the records known (others count as empty)."""
+        from .loudness import segment_gain
+        from .stitch import plan
+
+        with self._lock:
+            # Each segment lasts a whole number of MP3 frames (a little silence added at its
+            # end), and so does each pause: every segment starts on a frame, so that a segment
+            # that changes length moves everything after it by exactly as much.
+            for key, info in infos.items():
+                start, end = info["speech"]
+                self.bounds[key] = (start, start + -(-(end - start) // self.quantum) * self.quantum)
+                self.gains[key] = segment_gain(info, self.cast.loudness.target)
+            lengths = [self.bounds[p.cache_key][1] - self.bounds[p.cache_key][0] if p.cache_key in infos else 0
+                       for p in self.placed]  # fmt: skip
+            timeline = plan(self.placed, lengths, self.titles, self.cast.pauses, self.rate, self.quantum)
+            known = {k: g for k, g in self.gains.items() if k in infos}
+            pieces = [u for u in units_of(timeline, known, self.settings, self.filters)]
+        return timeline, pieces
+
+    def load(self, take: Take) -> "AudioSegment":
+        from .stitch import prepare
+
+        key = take.cache_key
+        return prepare(self.audio(key), self.rate, self.bounds[key], self.gains[key])
+
+    def encode(self, timeline: Timeline, pieces: list[Unit], stage=None, workers: int | None = None):
+        return encode_units(timeline, pieces, self.load, self.store, self.settings, self.filters, "s32le", stage, workers)

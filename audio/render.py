@@ -177,6 +177,7 @@ def render(
     from .cache import SegmentCache, default_cache_dir
     from .cast import apply_overrides, assign_voices, load_cast, load_lexicon
     from .script import load_episode
+    from .assemble import Layout
     from .synth import missing_jobs, synthesize_jobs
 
     episode = load_episode(script)
@@ -215,84 +216,41 @@ def render(
         todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
         unique = len({j.key for j in jobs})
         reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
+        layout = Layout(
+            _placed(episode, segment_voices, jobs), [c.title for c in episode.chapters], cast, cache, engine, settings,
+            {j.key: j for j in jobs},
+        )  # fmt: skip
         synthesize_jobs(todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine)
-        timeline = _assemble(
-            episode, cast, segment_voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers,
-            inputs,
-        )
+        timeline = _assemble(layout, episode, cast, output, settings, digest, reporter, picture, workers, inputs)
     return RenderResult(episode, timeline, output, files, len(todo), unique - len(todo), voices=voices)
 
 
-def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, digest, reporter, picture, workers, inputs):
-    # Imported here, so that finding an episode up to date stays quick.
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
+def _placed(episode, voices, jobs) -> list:
+    """Every segment with its chapter, voice and cache key, in order."""
+    from .stitch import Placed
 
-    from .assemble import PartStore, encode_units, frame_quantum, placed_timeline, units
-    from .frames import join
-    from .loudness import limiter, segment_gain
-    from .player import player_html
-    from .stitch import HEADROOM_DB, Placed, plan, prepare
-    from .model import Metadata
-    from .sidecars import chapters_json, manifest_json, srt_text, vtt_text
-    from .synth import is_current, measure_entries, store
-    from .tags import ChapterTag, write_tags
-
-    rate = engine.sample_rate
-    placed = []
-    index = 0
+    placed, index = [], 0
     for number, chapter in enumerate(episode.chapters):
         for segment in chapter.segments:
             placed.append(Placed(segment, number, voices[segment.id], jobs[index].key))
             index += 1
-    by_key = {j.key: j for j in jobs}
+    return placed
 
-    again = threading.Lock()  # the encoders' threads load audio; the engine speaks for one at a time
 
-    def audio(key: str) -> bytes:
-        pcm = cache.read(key, rate)
-        if pcm is None:  # vanished or damaged since synthesis: say it again
-            with again:
-                job = by_key[key]
-                pcm = engine.synthesize(job.text, job.voice)
-                store(cache, key, pcm, rate)
-        return pcm
+def _assemble(layout, episode, cast, output, settings, digest, reporter, picture, workers, inputs) -> Timeline:
+    # Imported here, so that finding an episode up to date stays quick.
+    from concurrent.futures import ThreadPoolExecutor
 
-    # The cached audio's header was checked just before; its measurement is read, not its
-    # audio, unless the two do not agree.
-    infos, unmeasured = {}, []
-    for key in dict.fromkeys(p.cache_key for p in placed):
-        info, samples = cache.read_info(key), cache.frames(key, rate)
-        if not (info and samples and info.get("samples") == samples):
-            store(cache, key, audio(key), rate)
-            info = cache.read_info(key)
-        if not is_current(info, info["samples"], cast.loudness):
-            unmeasured.append(key)
-        infos[key] = info
-    if unmeasured:
-        measure_entries(
-            cache, unmeasured, rate, cast.loudness, workers, reporter.stage("Measuring", len(unmeasured))
-        )
-        infos.update({key: cache.read_info(key) for key in unmeasured})
-    # Each segment lasts a whole number of MP3 frames (a little silence added at its end),
-    # and so does each pause: every segment starts on a frame, so that a segment that changes
-    # length moves everything after it by exactly as much, and is encoded on its own.
-    quantum = frame_quantum(rate, settings)
-    bounds = {}
-    for key, info in infos.items():
-        start, end = info["speech"]
-        bounds[key] = (start, start + -(-(end - start) // quantum) * quantum)
-    gains = {key: segment_gain(info, cast.loudness.target) for key, info in infos.items()}
-    lengths = [bounds[p.cache_key][1] - bounds[p.cache_key][0] for p in placed]
-    timeline = plan(placed, lengths, [c.title for c in episode.chapters], cast.pauses, rate, quantum)
+    from .assemble import placed_timeline
+    from .frames import join
+    from .model import Metadata
+    from .player import player_html
+    from .sidecars import chapters_json, manifest_json, srt_text, vtt_text
+    from .tags import ChapterTag, write_tags
 
-    def load(take):
-        return prepare(audio(take.cache_key), rate, bounds[take.cache_key], gains[take.cache_key])
-
-    filters = f"volume={HEADROOM_DB}dB,{limiter(cast.loudness.true_peak)}"
-    pieces = units(timeline, gains, settings, filters)
-    store_ = PartStore(cache.root / "parts")
-    planned, timeline = timeline, placed_timeline(timeline, settings.sample_rate)
+    infos = layout.records([p.cache_key for p in layout.placed], workers, reporter.stage)
+    planned, pieces = layout.lay_out(infos)
+    timeline = placed_timeline(planned, settings.sample_rate)
 
     def texts_beside() -> dict[str, str]:
         texts = {
@@ -307,7 +265,7 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
     # The files beside the MP3 follow from the timeline alone: written while the encoders run.
     with ThreadPoolExecutor(max_workers=1) as side:
         pending = side.submit(texts_beside)
-        parts, encoded = encode_units(planned, pieces, load, store_, settings, filters, "s32le", reporter.stage, workers)
+        parts, encoded = layout.encode(planned, pieces, reporter.stage, workers)
         texts = pending.result()
     reporter.note(f"encoded {encoded} of {len(pieces)} parts, {len(pieces) - encoded} from the cache")
 
@@ -335,7 +293,7 @@ def _assemble(episode, cast, voices, jobs, cache, engine, output, settings, dige
             pairs.append((tmp, path))
         pairs.sort(key=lambda pair: pair[1] == sidecar_paths(output)["manifest"])  # the manifest last
         commit_all(pairs)
-    store_.prune({p.key for p in pieces})
+    layout.store.prune({p.key for p in pieces})
     reporter.note(f"wrote {output} ({timeline.length / timeline.sample_rate / 60:.1f} min, {len(timeline.chapters)} chapters)")
     return timeline
 
