@@ -60,7 +60,8 @@ class EpisodeFile:
     chapters: tuple[StoredChapter, ...]
     """Chapters from its own CHAP/CTOC frames (empty only if not asked for)."""
     length: float
-    """Seconds of audio as mutagen reads them (for MP3s from ffmpeg, with the encoder's ~50 ms of padding)."""
+    """Seconds of audio as mutagen reads them (exact for our episodes, whose LAME tag it reads; for
+    other MP3s from ffmpeg, with the encoder's ~50 ms of padding)."""
     bitrate: int
     """Bits per second (the average, for VBR)."""
     sample_rate: int
