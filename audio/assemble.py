@@ -321,7 +321,7 @@ class Layout:
                        for p in self.placed]  # fmt: skip
             timeline = plan(self.placed, lengths, self.titles, self.cast.pauses, self.rate, self.quantum)
             known = {k: g for k, g in self.gains.items() if k in infos}
-            pieces = [u for u in units_of(timeline, known, self.settings, self.filters)]
+            pieces = units_of(timeline, known, self.settings, self.filters)
         return timeline, pieces
 
     def load(self, take: Take) -> "AudioSegment":
