@@ -122,7 +122,7 @@ def synthesize_jobs(
         if isinstance(failures[0], BrokenProcessPool):
             raise EngineError("a synthesis worker died; run again, or with --workers 1 to see why") from None
         raise failures[0]
-    pool.shutdown(wait=True)
+    pool.shutdown(wait=False)  # every job is in the cache: the worker ends while measuring starts
 
 
 def _synthesize(engine: SpeechEngine, cache: SegmentCache, job: Job) -> None:
