@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .atomic import write_file
 from .encode import Mp3Settings, encode_mp3
 from .errors import EncodingError, OutputError
 from .frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES_PER_FRAME, Part, read_frames
@@ -111,17 +112,8 @@ class PartStore:
         """Store a part atomically: its frames first, then the facts that make it usable."""
         path = self.path(key)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            for target, content in ((path, data), (path.with_suffix(".json"), None)):
-                fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=target.suffix)
-                try:
-                    with os.fdopen(fd, "wb") as f:
-                        f.write(content if content is not None else json.dumps(
-                            {"frames": frames, "bytes": len(data)}).encode())  # fmt: skip
-                    os.replace(tmp, target)
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
+            write_file(path, data)
+            write_file(path.with_suffix(".json"), json.dumps({"frames": frames, "bytes": len(data)}).encode())
         except OSError as exc:
             raise OutputError(f"cannot write to the part cache ({exc.strerror or exc})", self.folder) from None
         return Part(path, frames, len(data))

@@ -37,6 +37,22 @@ def check_writable(target: Path) -> None:
         raise OutputError("is read-only; make it writable (chmod u+w) or choose another --out", target)
 
 
+def write_file(target: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all: a temporary file beside it, then a rename.
+
+    Its folder is made if missing; an OSError is the caller's to report.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 @contextlib.contextmanager
 def staged(target: Path) -> Iterator[Path]:
     """A temporary path beside `target`, removed unless committed."""

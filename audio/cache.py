@@ -9,15 +9,16 @@ synthesized again; it is never stitched into an episode.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
 import shutil
-import tempfile
 import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .atomic import write_file
 from .errors import OutputError
 from .model import Voice
 
@@ -131,35 +132,21 @@ class SegmentCache:
         """Store what was measured of an entry, atomically."""
         target = self.path(key).with_suffix(".json")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(info, f)
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_file(target, json.dumps(info).encode())
         except OSError as exc:
             raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
 
     def write(self, key: str, pcm: bytes, sample_rate: int) -> None:
         """Store an entry atomically: a temporary file beside it, then a rename."""
         target = self.path(key)
+        buffer = io.BytesIO()
+        with wave.open(buffer, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(sample_rate)
+            wav.writeframes(pcm)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".wav")
-            try:
-                with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as wav:
-                    wav.setnchannels(1)
-                    wav.setsampwidth(2)
-                    wav.setframerate(sample_rate)
-                    wav.writeframes(pcm)
-                    raw.flush()
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_file(target, buffer.getvalue())
         except OSError as exc:
             raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
 
@@ -173,11 +160,7 @@ class SegmentCache:
     def remember_voices(self, voices: set[str]) -> None:
         """Keep the voices that passed their check; a failure to write only costs a check next time."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(sorted(voices), f)
-            os.replace(tmp, self.root / "voices.json")
+            write_file(self.root / "voices.json", json.dumps(sorted(voices)).encode())
         except OSError as exc:
             log.debug("could not remember checked voices: %s", exc)
 

@@ -48,26 +48,6 @@ def _is_layer3(header: int) -> bool:
     return header >> 21 == 0x7FF and (header >> 19) & 3 == 3 and (header >> 17) & 3 == 1 and 0 < (header >> 12) & 15 < 15
 
 
-def frame_offsets(data: bytes, path: Path | None = None) -> list[int]:
-    """Where each MPEG-1 Layer III frame of a bare stream starts, and where the last one ends.
-
-    Raises `EncodingError` where something else than a frame is found.
-    """
-    offsets, position, end = [], 0, len(data)
-    while position < end:
-        if position + 4 > end:
-            raise EncodingError("ends in the middle of an MP3 frame", path)
-        (header,) = struct.unpack_from(">I", data, position)
-        if not _is_layer3(header) or (header >> 10) & 3 == 3:
-            raise EncodingError("is not an MPEG-1 Layer III stream where a frame was expected", path)
-        offsets.append(position)
-        position += _frame_length(header)
-    if position != end:
-        raise EncodingError("ends in the middle of an MP3 frame", path)
-    offsets.append(end)
-    return offsets
-
-
 def read_frames(stream: BinaryIO, count: int, path: Path | None = None) -> bytes:
     """The next `count` whole frames of a bare stream; raises `EncodingError` if it has fewer."""
     frames = []
@@ -83,17 +63,6 @@ def read_frames(stream: BinaryIO, count: int, path: Path | None = None) -> bytes
             raise EncodingError("ends in the middle of an MP3 frame", path)
         frames += [head, body]
     return b"".join(frames)
-
-
-def audio_frames(path: Path) -> int:
-    """The number of audio frames in an MP3 of ours, its ID3 tag and Info frame not counted."""
-    data = Path(path).read_bytes()
-    start = 0
-    if data[:3] == b"ID3":  # skip an ID3v2 tag: its size is four 7-bit bytes
-        start = 10 + (data[6] << 21 | data[7] << 14 | data[8] << 7 | data[9]) + (10 if data[5] & 0x10 else 0)
-    offsets = frame_offsets(data[start:], path)
-    first = data[start : start + offsets[1]] if len(offsets) > 1 else b""
-    return len(offsets) - 1 - int(b"Info" in first[:64] or b"Xing" in first[:64])
 
 
 def crc16(data: bytes, crc: int = 0) -> int:

@@ -122,7 +122,9 @@ def synthesize_jobs(
         if isinstance(failures[0], BrokenProcessPool):
             raise EngineError("a synthesis worker died; run again, or with --workers 1 to see why") from None
         raise failures[0]
-    pool.shutdown(wait=False)  # every job is in the cache: the worker ends while measuring starts
+    # Waited for: a pool left to end on its own can print a traceback at exit (CPython's
+    # exit hook writes to its closed wake-up pipe), as a Ctrl-C right after showed.
+    pool.shutdown(wait=True)
 
 
 def _synthesize(engine: SpeechEngine, cache: SegmentCache, job: Job) -> None:
