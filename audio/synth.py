@@ -113,6 +113,8 @@ def synthesize_jobs(
             done()
         for feeder in feeders:
             feeder.join()
+        if not failures:
+            pool.shutdown(wait=True)
     except BaseException:
         stop.set()
         _stop(pool)
@@ -122,9 +124,6 @@ def synthesize_jobs(
         if isinstance(failures[0], BrokenProcessPool):
             raise EngineError("a synthesis worker died; run again, or with --workers 1 to see why") from None
         raise failures[0]
-    # Waited for: a pool left to end on its own can print a traceback at exit (CPython's
-    # exit hook writes to its closed wake-up pipe), as a Ctrl-C right after showed.
-    pool.shutdown(wait=True)
 
 
 def _synthesize(engine: SpeechEngine, cache: SegmentCache, job: Job) -> None:
@@ -157,11 +156,14 @@ def _start_processes(pool, count: int) -> None:
 
 
 def _stop(pool) -> None:
-    """Stop a pool now: cancel what is queued, end the workers."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
+    """Stop a pool now: end the workers, cancel what is queued, and wait for the pool's thread.
+
+    Left running, that thread can race CPython 3.11's exit hook for the pool's wake-up
+    pipe, which prints a traceback at exit.
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
         process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 _worker: tuple[SpeechEngine, SegmentCache] | None = None
