@@ -21,19 +21,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .atomic import write_file
-from .encode import Mp3Settings, encode_mp3
+from .encode import Cores, Mp3Settings, encode_mp3
 from .errors import EncodingError, OutputError
 from .frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES_PER_FRAME, Part, read_frames
 from .model import ChapterMark, Take, Timeline
 from .stitch import stream
 
-if TYPE_CHECKING:
-    from pydub import AudioSegment
-
-FORMAT = 2
+FORMAT = 3
 """Bump when a part's encoded audio changes meaning."""
 MIN_RUN_FRAMES = 400
 """A run of missing parts is split for parallel encoding only into pieces at least this long (about 10 s)."""
@@ -140,7 +136,7 @@ class PartStore:
 def encode_units(
     planned: Timeline,
     pieces: list[Unit],
-    load: Callable[[Take], "AudioSegment"],
+    load: Callable[[Take], bytes],
     store: PartStore,
     settings: Mp3Settings,
     filters: str,
@@ -159,7 +155,7 @@ def encode_units(
     runs = _runs(missing, pieces, quantum, workers)
     progress = stage("Encoding", len(missing)) if stage else None
 
-    def counted(take: Take) -> "AudioSegment":
+    def counted(take: Take) -> bytes:
         audio = load(take)
         if progress:
             progress(1)
@@ -176,7 +172,8 @@ def encode_units(
         os.close(fd)
         try:
             pcm = stream(sub, counted, start=first.start)
-            encode_mp3(pcm, planned.sample_rate, Path(tmp), settings, filters, sample_format, bare=True)
+            with cores.one() as cpu:
+                encode_mp3(pcm, planned.sample_rate, Path(tmp), settings, filters, sample_format, True, cpu)
             with open(tmp, "rb") as output:  # cut into parts as it is read: one part in memory
                 for i in run:
                     count = (pieces[i].end - pieces[i].start) // quantum
@@ -189,6 +186,7 @@ def encode_units(
         finally:
             Path(tmp).unlink(missing_ok=True)
 
+    cores = Cores(min(workers, len(runs)))
     if runs:
         with ThreadPoolExecutor(max_workers=min(workers, len(runs))) as pool:
             list(pool.map(encode, sorted(runs, key=lambda r: pieces[r[0]].start - pieces[r[-1]].end)))
@@ -316,7 +314,7 @@ class Layout:
             pieces = units_of(timeline, known, self.settings, self.filters)
         return timeline, pieces
 
-    def load(self, take: Take) -> "AudioSegment":
+    def load(self, take: Take) -> bytes:
         from .stitch import prepare
 
         key = take.cache_key

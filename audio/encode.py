@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,56 @@ def find_ffmpeg() -> tuple[str, str]:
         ) from None
 
 
+class Cores:
+    """A core of its own for each of `concurrency` ffmpeg runs side by side, when they fill every core.
+
+    ffmpeg runs each stage (reading, filtering, encoding, writing) on a thread of its
+    own, and hands every MP3 frame from one to the next. Kept on one core, those
+    hand-offs are cheap; spread over cores, each wakes a thread on another core
+    (a render was 4% slower so on this project's machine). With fewer runs than
+    cores, nothing is pinned: the system places them best.
+    """
+
+    def __init__(self, concurrency: int):
+        try:
+            allowed = sorted(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # not Linux
+            allowed = []
+        self._free = allowed if 1 < len(allowed) <= concurrency else []
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def one(self) -> Iterator[int | None]:
+        """A free core for the duration of the block (None: run anywhere)."""
+        with self._lock:
+            cpu = self._free.pop(0) if self._free else None
+        try:
+            yield cpu
+        finally:
+            if cpu is not None:
+                with self._lock:
+                    self._free.append(cpu)
+
+
+def start_on(cpu: int | None, command: list[str], **popen) -> subprocess.Popen:
+    """Start `command` on one core (or anywhere, if `cpu` is None).
+
+    The child takes the core from the thread that starts it, before it runs a single
+    instruction; this thread's own cores are restored at once.
+    """
+    if cpu is None:
+        return subprocess.Popen(command, **popen)
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {cpu})
+    except OSError:
+        return subprocess.Popen(command, **popen)
+    try:
+        return subprocess.Popen(command, **popen)
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def ffmpeg_version(path: str) -> str:
     """The first line of `ffmpeg -version`."""
     try:
@@ -62,6 +114,7 @@ def encode_mp3(
     filters: str = "",
     sample_format: str = "s16le",
     bare: bool = False,
+    cpu: int | None = None,
 ) -> None:
     """Encode mono PCM (`sample_format`), streamed from `pcm`, into an MP3 file at `target`.
 
@@ -84,7 +137,7 @@ def encode_mp3(
     ]  # fmt: skip
     with tempfile.TemporaryFile() as errors:
         try:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+            process = start_on(cpu, command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
         except OSError as exc:
             raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
         try:

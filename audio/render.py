@@ -178,7 +178,7 @@ def render(
     from .cast import apply_overrides, assign_voices, load_cast, load_lexicon
     from .script import load_episode
     from .assemble import Layout
-    from .synth import missing_jobs, synthesize_jobs
+    from .synth import Helpers, helpers_for, missing_jobs, synthesize_jobs
 
     episode = load_episode(script)
     if not episode.segments:
@@ -204,24 +204,29 @@ def render(
         reporter.note(f"{output} is up to date; nothing to do")
         return RenderResult(episode, None, output, files, 0, len(jobs), up_to_date=True, voices=voices)
 
-    check_voices(engine, voices, cast, cache)
-    for seg_id, override in cast.overrides.items():
-        if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():
-            try:
-                check_voices(engine, {seg_id: segment_voices[seg_id]}, cast, cache)
-            except CastError as exc:
-                raise CastError(f"override {seg_id}: {exc.message.split(': ', 1)[-1]}", cast.sources[-1]) from None
+    with contextlib.ExitStack() as stack:
+        # Helper processes take a few tenths of a second to start: they do while the voices are checked.
+        guess = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
+        helpers = stack.enter_context(Helpers(engine_name, cache, count)) if (count := helpers_for(guess, workers)) else None
+        check_voices(engine, voices, cast, cache)
+        for seg_id, override in cast.overrides.items():
+            if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():
+                try:
+                    check_voices(engine, {seg_id: segment_voices[seg_id]}, cast, cache)
+                except CastError as exc:
+                    raise CastError(f"override {seg_id}: {exc.message.split(': ', 1)[-1]}", cast.sources[-1]) from None
 
-    with _locked(output):  # before synthesis: a refused render wastes no work
-        todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
-        unique = len({j.key for j in jobs})
-        reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
-        layout = Layout(
-            _placed(episode, segment_voices, jobs), [c.title for c in episode.chapters], cast, cache, engine, settings,
-            {j.key: j for j in jobs},
-        )  # fmt: skip
-        synthesize_jobs(todo, engine_name, cache, workers, reporter.stage("Synthesizing", len(todo)), engine)
-        timeline = _assemble(layout, episode, cast, output, settings, digest, reporter, picture, workers, inputs)
+        with _locked(output):  # before synthesis: a refused render wastes no work
+            todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
+            unique = len({j.key for j in jobs})
+            reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
+            layout = Layout(
+                _placed(episode, segment_voices, jobs), [c.title for c in episode.chapters], cast, cache, engine,
+                settings, {j.key: j for j in jobs},
+            )  # fmt: skip
+            progress = reporter.stage("Synthesizing", len(todo))
+            synthesize_jobs(todo, engine_name, cache, workers, progress, engine, helpers)
+            timeline = _assemble(layout, episode, cast, output, settings, digest, reporter, picture, workers, inputs)
     return RenderResult(episode, timeline, output, files, len(todo), unique - len(todo), voices=voices)
 
 

@@ -1,7 +1,7 @@
 """Synthesis of the segments that the cache lacks, in parallel on all cores.
 
-This process synthesizes, and so do workers started with `spawn` (a process forked
-after pyttsx3 started hangs in synthesis), each with its own engine; all take jobs
+This process synthesizes, and so do helper processes started with `spawn` (a process
+forked after pyttsx3 started hangs in synthesis), each with its own engine; all take jobs
 from one queue and write their results straight into the cache, atomically. Ctrl-C
 stops them; whatever they finished stays cached. Loudness is measured afterwards, in
 a few batches side by side (`measure_entries`): measuring inside the workers, batch
@@ -46,6 +46,58 @@ def missing_jobs(jobs: list[Job], cache: SegmentCache, sample_rate: int) -> list
     return [job for job in unique.values() if not cache.has(job.key, sample_rate)]
 
 
+def helpers_for(jobs: list[Job], workers: int | None = None) -> int:
+    """How many processes besides this one are worth starting for `jobs` (0: this one alone)."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    if workers == 1 or sum(len(j.text) for j in jobs) < 2000:
+        return 0
+    return workers - 1
+
+
+class Helpers:
+    """Synthesis processes besides this one, each with its own engine.
+
+    Started with `spawn` (a process forked after pyttsx3 started hangs in synthesis),
+    so each takes a few tenths of a second to start: start them early, before the
+    checks that come ahead of synthesis. As a context manager, they are stopped at once
+    if the block fails, and waited for if it ends well.
+    """
+
+    def __init__(self, engine_name: str, cache: SegmentCache, count: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.count = count
+        self.pool = ProcessPoolExecutor(
+            max_workers=count,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(engine_name, str(cache.root), os.getpid()),
+        )
+        try:
+            _start_processes(self.pool, count)
+        except BaseException:
+            _stop(self.pool)
+            raise
+
+    def close(self) -> None:
+        """Let the processes finish and end."""
+        self.pool.shutdown(wait=True)
+
+    def stop(self) -> None:
+        """End the processes now."""
+        _stop(self.pool)
+
+    def __enter__(self) -> Helpers:
+        return self
+
+    def __exit__(self, kind, exc, traceback) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.stop()
+
+
 def synthesize_jobs(
     jobs: list[Job],
     engine_name: str,
@@ -53,23 +105,26 @@ def synthesize_jobs(
     workers: int | None = None,
     progress: Progress | None = None,
     engine: SpeechEngine | None = None,
+    helpers: Helpers | None = None,
 ) -> None:
-    """Synthesize every job into the cache. Uses worker processes when it pays."""
+    """Synthesize every job into the cache: in this process, and in `helpers` (started here if
+    none are given and the jobs are worth it). The helpers are closed at the end."""
     if not jobs:
+        if helpers:
+            helpers.close()
         return
     # By voice, so that a worker rarely has to switch (see the engine); longest first within a voice.
     queue = sorted(jobs, key=lambda j: (j.voice.label, -len(j.text)))
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    if workers == 1 or sum(len(j.text) for j in jobs) < 2000:
+    if helpers is None and helpers_for(jobs, workers):
+        helpers = Helpers(engine_name, cache, helpers_for(jobs, workers))
+    if helpers is None:
         engine = engine or create_engine(engine_name)
         for job in queue:
             _synthesize(engine, cache, job)
             if progress:
                 progress(1)
         return
-    import multiprocessing
     import threading
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     queue.reverse()  # taken from the end
@@ -84,14 +139,9 @@ def synthesize_jobs(
         if progress:
             progress(1)
 
-    # This process synthesizes too, from the same queue, while `workers - 1` others start
-    # and join in: one fewer interpreter to start, and no core idle while they do.
-    pool = ProcessPoolExecutor(
-        max_workers=workers - 1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(engine_name, str(cache.root), os.getpid()),
-    )
+    # This process synthesizes too, from the same queue, while the helpers start and join in:
+    # one fewer interpreter to start, and no core idle while they do.
+    pool = helpers.pool
 
     def feed() -> None:  # hands one job at a time to a worker, so that the queue stays shared
         try:
@@ -102,9 +152,8 @@ def synthesize_jobs(
             failures.append(exc)
             stop.set()
 
-    feeders = [threading.Thread(target=feed, daemon=True) for _ in range(workers - 1)]
+    feeders = [threading.Thread(target=feed, daemon=True) for _ in range(helpers.count)]
     try:
-        _start_processes(pool, workers - 1)
         for feeder in feeders:
             feeder.start()
         engine = engine or create_engine(engine_name)
@@ -114,13 +163,13 @@ def synthesize_jobs(
         for feeder in feeders:
             feeder.join()
         if not failures:
-            pool.shutdown(wait=True)
+            helpers.close()
     except BaseException:
         stop.set()
-        _stop(pool)
+        helpers.stop()
         raise
     if failures:
-        _stop(pool)
+        helpers.stop()
         if isinstance(failures[0], BrokenProcessPool):
             raise EngineError("a synthesis worker died; run again, or with --workers 1 to see why") from None
         raise failures[0]
@@ -231,6 +280,7 @@ def measure_entries(
     """Measure the loudness of cached segments, in a few ffmpeg runs side by side, and cache it."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from .encode import Cores
     from .loudness import analyse_segments
 
     sizes = {}
@@ -258,13 +308,15 @@ def measure_entries(
             if pcm is None:
                 raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
             pcms.append(pcm)
-        results = analyse_segments(pcms, sample_rate, mastering.target, mastering.true_peak)
+        with cores.one() as cpu:
+            results = analyse_segments(pcms, sample_rate, mastering.target, mastering.true_peak, cpu)
         del pcms
         for key, loudness in zip(batch, results):
             cache.write_info(key, {**(cache.read_info(key) or {}), **loudness})
         if progress:
             progress(len(batch))
 
+    cores = Cores(min(workers, count))
     with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
         list(pool.map(measure, batches))
 
