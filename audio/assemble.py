@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .atomic import write_file
-from .encode import Cores, Mp3Settings, encode_mp3
+from .encode import Mp3Settings, Slots, encode_mp3
 from .errors import EncodingError, OutputError
 from .frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES_PER_FRAME, Part, read_frames
 from .model import ChapterMark, Take, Timeline
@@ -172,9 +172,10 @@ def encode_units(
         os.close(fd)
         try:
             pcm = stream(sub, counted, start=first.start)
-            with cores.one() as cpu:
+            with slots.one() as cpu:
                 encode_mp3(pcm, planned.sample_rate, Path(tmp), settings, filters, sample_format, True, cpu)
-            with open(tmp, "rb") as output:  # cut into parts as it is read: one part in memory
+            # cut into parts as it is read (one part in memory), while the next run takes the slot
+            with open(tmp, "rb") as output:
                 for i in run:
                     count = (pieces[i].end - pieces[i].start) // quantum
                     frames = read_frames(output, count, Path(tmp))
@@ -186,9 +187,9 @@ def encode_units(
         finally:
             Path(tmp).unlink(missing_ok=True)
 
-    cores = Cores(min(workers, len(runs)))
+    slots = Slots(min(workers, len(runs)))
     if runs:
-        with ThreadPoolExecutor(max_workers=min(workers, len(runs))) as pool:
+        with ThreadPoolExecutor(max_workers=min(workers + 1, len(runs))) as pool:
             list(pool.map(encode, sorted(runs, key=lambda r: pieces[r[0]].start - pieces[r[-1]].end)))
         for i in missing:  # every unit as stored, also where one key stands for two units
             parts[i] = store.get(pieces[i].key, (pieces[i].end - pieces[i].start) // quantum)

@@ -47,35 +47,36 @@ def find_ffmpeg() -> tuple[str, str]:
         ) from None
 
 
-class Cores:
-    """A core of its own for each of `concurrency` ffmpeg runs side by side, when they fill every core.
+class Slots:
+    """Room for `count` ffmpeg runs at a time; each on a core of its own when they fill every core.
 
     ffmpeg runs each stage (reading, filtering, encoding, writing) on a thread of its
     own, and hands every MP3 frame from one to the next. Kept on one core, those
     hand-offs are cheap; spread over cores, each wakes a thread on another core
-    (a render was 4% slower so on this project's machine). With fewer runs than
-    cores, nothing is pinned: the system places them best.
+    (a render was 4% slower so on this project's machine). With more or fewer runs
+    than cores, nothing is pinned: the system places them best.
     """
 
-    def __init__(self, concurrency: int):
+    def __init__(self, count: int):
         try:
             allowed = sorted(os.sched_getaffinity(0))
         except (AttributeError, OSError):  # not Linux
             allowed = []
-        self._free = allowed if 1 < len(allowed) <= concurrency else []
-        self._lock = threading.Lock()
+        self._free: list[int | None] = allowed if len(allowed) == count > 1 else [None] * max(1, count)
+        self._ready = threading.Condition()
 
     @contextlib.contextmanager
     def one(self) -> Iterator[int | None]:
-        """A free core for the duration of the block (None: run anywhere)."""
-        with self._lock:
-            cpu = self._free.pop(0) if self._free else None
+        """Wait for a free slot and hold it for the block; gives its core (None: run anywhere)."""
+        with self._ready:
+            self._ready.wait_for(lambda: self._free)
+            cpu = self._free.pop(0)
         try:
             yield cpu
         finally:
-            if cpu is not None:
-                with self._lock:
-                    self._free.append(cpu)
+            with self._ready:
+                self._free.append(cpu)
+                self._ready.notify()
 
 
 def start_on(cpu: int | None, command: list[str], **popen) -> subprocess.Popen:

@@ -280,7 +280,7 @@ def measure_entries(
     """Measure the loudness of cached segments, in a few ffmpeg runs side by side, and cache it."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .encode import Cores
+    from .encode import Slots
     from .loudness import analyse_segments
 
     sizes = {}
@@ -308,7 +308,7 @@ def measure_entries(
             if pcm is None:
                 raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
             pcms.append(pcm)
-        with cores.one() as cpu:
+        with slots.one() as cpu:
             results = analyse_segments(pcms, sample_rate, mastering.target, mastering.true_peak, cpu)
         del pcms
         for key, loudness in zip(batch, results):
@@ -316,7 +316,7 @@ def measure_entries(
         if progress:
             progress(len(batch))
 
-    cores = Cores(min(workers, count))
+    slots = Slots(min(workers, count))
     with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
         list(pool.map(measure, batches))
 

@@ -38,7 +38,7 @@ SCRIPT = Path("scripts") / "deepseek-interview.txt"
 BASELINE = Path(__file__).with_name("baseline.py")
 PY = sys.executable
 REVOICE_RATE = 150
-REPEATS = 3
+REPEATS = 5
 """How often the baseline and the cold render are measured (alternately): their medians are
 compared, as other work on the machine can skew a single run."""
 
