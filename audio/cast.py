@@ -31,49 +31,17 @@ import logging
 import re
 import tomllib
 from dataclasses import fields, replace
-from importlib import resources
 from pathlib import Path
 
 from .errors import CastError
+from .paths import default_cast_path, episode_cast_path, lexicon_path
 from .model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Override, Pauses, Show, Voice
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CAST = "default.toml"
-LEXICON = "lexicon.toml"
 _VOICE_KEYS = {"voice", "variant", "rate", "pitch", "volume"}
 _OVERRIDE_KEYS = _VOICE_KEYS | {"text", "original"}
 _TOP_KEYS = {"show", "pauses", "loudness", "voices", "pool", "overrides"}
-
-
-def project_root(script: Path | None = None) -> Path:
-    """The project a script belongs to: the nearest folder above it with a `voices/` folder, else cwd."""
-    if script is not None:
-        for folder in Path(script).resolve().parents:
-            if (folder / "voices").is_dir():
-                return folder
-    return Path.cwd()
-
-
-def builtin_file(name: str) -> Path:
-    """A cast or lexicon file shipped inside the package (a copy of `voices/`)."""
-    return Path(str(resources.files("audio") / "defaults" / name))
-
-
-def voices_folder(script: Path | None = None) -> Path:
-    """The `voices/` folder for a script's project."""
-    return project_root(script) / "voices"
-
-
-def default_cast_path(script: Path | None = None) -> Path:
-    """`voices/default.toml` of the project, else the built-in one."""
-    local = voices_folder(script) / DEFAULT_CAST
-    return local if local.is_file() else builtin_file(DEFAULT_CAST)
-
-
-def episode_cast_path(script: Path) -> Path:
-    """`voices/<script name>.toml`, whether or not it exists."""
-    return voices_folder(script) / f"{Path(script).stem}.toml"
 
 
 def _read_toml(path: Path) -> dict:
@@ -307,12 +275,6 @@ class Lexicon:
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: self.entries.get(m.group(0)) or self._lower[m.group(0).lower()], text)
-
-
-def lexicon_path(script: Path | None = None) -> Path:
-    """`voices/lexicon.toml` of the project, else the built-in one."""
-    local = voices_folder(script) / LEXICON
-    return local if local.is_file() else builtin_file(LEXICON)
 
 
 def load_lexicon(script: Path | None = None, path: Path | None = None) -> Lexicon:

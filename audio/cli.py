@@ -5,8 +5,6 @@ exit code of their kind; tracebacks only with `--debug`. Heavy modules are impor
 inside the commands, so that `podcast --help` answers at once.
 """
 
-from __future__ import annotations
-
 import json
 import logging
 import sys

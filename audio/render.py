@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .atomic import check_writable, commit_all, describe, staged
-from .cast import default_cast_path, episode_cast_path, lexicon_path, project_root
 from .encode import Mp3Settings
 from .engines import create_engine
 from .errors import BusyError, CastError, OutputError, PodcastError, ScriptError
+from .paths import default_cast_path, episode_cast_path, lexicon_path, project_root
 from .sidecars import read_manifest
 
 if TYPE_CHECKING:  # the rest is imported when there is work to do: an up-to-date check stays quick
@@ -174,10 +174,10 @@ def render(
         count = len({s.get("cache_key") for s in previous.get("segments", [])})
         return RenderResult(None, None, output, files, 0, count, up_to_date=True)
 
+    from .assemble import Layout
     from .cache import SegmentCache, default_cache_dir
     from .cast import apply_overrides, assign_voices, load_cast, load_lexicon
     from .script import load_episode
-    from .assemble import Layout
     from .synth import Helpers, helpers_for, missing_jobs, synthesize_jobs
 
     episode = load_episode(script)
@@ -339,19 +339,20 @@ def _digest(episode: Episode, cast: Cast, jobs: list[Job], settings: Mp3Settings
 def _inputs(script: Path, cast_file: Path | None, cover: Path | None, engine: SpeechEngine, settings: Mp3Settings) -> str:
     """A fingerprint of every file and setting a render reads, from their bytes, parsing nothing;
     "" when one cannot be read (the render then reports it)."""
-    import tomllib
-
     try:
         casts = [default_cast_path(script), Path(cast_file) if cast_file else episode_cast_path(script)]
         digest = hashlib.sha256(f"{__version__} {asdict(settings)}".encode())
+        read = {}
         for path in [script, *casts, lexicon_path(script)]:
-            data = path.read_bytes() if path.exists() else b"<none>"
+            read[path] = data = path.read_bytes() if path.exists() else b"<none>"
             digest.update(f"\0{path.resolve()}\0{len(data)}\0".encode() + data)
         picture = cover
         if picture is None:  # the cast's cover, as the render would take it (the last cast that names one)
             for path in casts:
-                if path.exists():
-                    named = tomllib.loads(path.read_text(encoding="utf-8")).get("show", {}).get("cover")
+                if b"cover" in read[path]:  # parsed only where it may name one
+                    import tomllib
+
+                    named = tomllib.loads(read[path].decode("utf-8")).get("show", {}).get("cover")
                     picture = project_root(script) / named if isinstance(named, str) else picture
         if picture is not None:
             digest.update(b"\0cover\0" + Path(picture).read_bytes())

@@ -7,7 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from .cast import assign_voices, episode_cast_path, load_cast, override_voice
+from .cast import assign_voices, load_cast, override_voice
+from .paths import episode_cast_path
 from .engines import create_engine
 from .errors import CastError, OutputError, PodcastError
 from .model import Override

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .model import Episode, Show, Timeline
+if TYPE_CHECKING:  # reading a manifest (an up-to-date check) needs none of the model
+    from .model import Episode, Show, Timeline
 
 CHAPTERS_VERSION = "1.2.0"
 MANIFEST_VERSION = 1

@@ -9,10 +9,12 @@ from __future__ import annotations
 import difflib
 import importlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import EngineError
-from ..model import Voice
+
+if TYPE_CHECKING:
+    from ..model import Voice
 
 ENGINES = {
     "espeak": "audio.engines.espeak:EspeakEngine",

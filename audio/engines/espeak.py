@@ -37,10 +37,13 @@ import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import EngineError
-from ..model import Voice
 from . import EngineVoice, closest
+
+if TYPE_CHECKING:
+    from ..model import Voice
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +206,8 @@ class EspeakEngine:
             if not low <= value <= high:
                 raise ValueError(f"{what} {value} is out of range ({low}–{high})")
         # Hear it: the voice must sound unlike the default, the variant unlike no variant.
+        from ..model import Voice  # not needed to find an episode up to date
+
         plain = Voice(voice.name, "", voice.rate, voice.pitch, voice.volume)
         if voice.variant and self.synthesize(_PROBE_TEXT, voice) == self.synthesize(_PROBE_TEXT, plain):
             raise ValueError(f"variant {voice.variant!r} does not change the sound of {voice.name!r}")

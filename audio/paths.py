@@ -1,0 +1,48 @@
+"""Where a project's files are: its root, its casts and its lexicon (also the built-in ones).
+
+Kept apart from `cast`, so that finding an episode up to date reads no more code than it needs.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+DEFAULT_CAST = "default.toml"
+LEXICON = "lexicon.toml"
+
+
+def project_root(script: Path | None = None) -> Path:
+    """The project a script belongs to: the nearest folder above it with a `voices/` folder, else cwd."""
+    if script is not None:
+        for folder in Path(script).resolve().parents:
+            if (folder / "voices").is_dir():
+                return folder
+    return Path.cwd()
+
+
+def builtin_file(name: str) -> Path:
+    """A cast or lexicon file shipped inside the package (a copy of `voices/`)."""
+    return Path(str(resources.files("audio") / "defaults" / name))
+
+
+def voices_folder(script: Path | None = None) -> Path:
+    """The `voices/` folder for a script's project."""
+    return project_root(script) / "voices"
+
+
+def default_cast_path(script: Path | None = None) -> Path:
+    """`voices/default.toml` of the project, else the built-in one."""
+    local = voices_folder(script) / DEFAULT_CAST
+    return local if local.is_file() else builtin_file(DEFAULT_CAST)
+
+
+def episode_cast_path(script: Path) -> Path:
+    """`voices/<script name>.toml`, whether or not it exists."""
+    return voices_folder(script) / f"{Path(script).stem}.toml"
+
+
+def lexicon_path(script: Path | None = None) -> Path:
+    """`voices/lexicon.toml` of the project, else the built-in one."""
+    local = voices_folder(script) / LEXICON
+    return local if local.is_file() else builtin_file(LEXICON)
