@@ -29,7 +29,7 @@ from .frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES_PER_FRAME, Part, read_
 from .model import ChapterMark, Take, Timeline
 from .stitch import stream
 
-FORMAT = 3
+FORMAT = 4
 """Bump when a part's encoded audio changes meaning."""
 MIN_RUN_FRAMES = 400
 """A run of missing parts is split for parallel encoding only into pieces at least this long (about 10 s)."""
@@ -240,23 +240,25 @@ def placed_timeline(planned: Timeline, output_rate: int) -> Timeline:
 class Layout:
     """Where every segment of an episode goes, on the frame grid, and how its parts are encoded.
 
-    A segment's speech bounds and gain come from its cached record; a segment not yet
-    known counts as empty and makes no part, which leaves the place and the parts of
-    every other segment right.
+    A segment's speech bounds come from its cached record, its gain from its voice's
+    reading of the calibration text (`calibrations`, a cache key by voice; see
+    `loudness`). A segment not yet known counts as empty and makes no part, which leaves
+    the place and the parts of every other segment right.
     """
 
-    def __init__(self, placed, titles, cast, cache, engine, settings: Mp3Settings, jobs: dict):
+    def __init__(self, placed, titles, cast, cache, engine, settings: Mp3Settings, jobs: dict, calibrations: dict):
         from .loudness import limiter
         from .stitch import HEADROOM_DB
 
         self.placed, self.titles, self.cast, self.cache, self.engine = placed, titles, cast, cache, engine
-        self.settings, self.jobs = settings, jobs
+        self.settings, self.jobs, self.calibrations = settings, jobs, calibrations
         self.rate = engine.sample_rate
         self.quantum = frame_quantum(self.rate, settings)
         self.filters = f"volume={HEADROOM_DB}dB,{limiter(cast.loudness.true_peak)}"
         self.store = PartStore(cache.root / "parts")
         self.bounds: dict[str, tuple[int, int]] = {}
         self.gains: dict[str, float] = {}
+        self.voice_gains: dict = {}
         self._lock = threading.Lock()  # encoders' threads load audio; the engine speaks for one at a time
 
     def audio(self, key: str) -> bytes:
@@ -272,32 +274,39 @@ class Layout:
         return pcm
 
     def records(self, keys, workers: int | None, stage=None) -> dict[str, dict]:
-        """The cached records of synthesized segments, measured where they are not yet.
+        """The cached records of synthesized segments; and each voice's loudness, measured where it is not yet.
 
         `stage(label, total)` starts a progress stage and returns its advance function.
         """
-        from .synth import is_current, measure_entries, store
+        from .loudness import segment_gain
+        from .synth import is_current, measure_entries
 
-        # The cached audio's header was checked before; its record is read, not its audio,
-        # unless the two do not agree.
-        infos, unmeasured = {}, []
-        for key in dict.fromkeys(keys):
-            info, samples = self.cache.read_info(key), self.cache.frames(key, self.rate)
-            if not (info and samples and info.get("samples") == samples):
-                store(self.cache, key, self.audio(key), self.rate)
-                info = self.cache.read_info(key)
-            if not is_current(info, info["samples"], self.cast.loudness):
-                unmeasured.append(key)
-            infos[key] = info
+        infos = {key: self._record(key) for key in dict.fromkeys(keys)}
+        readings = {key: self._record(key) for key in dict.fromkeys(self.calibrations.values())}
+        unmeasured = [key for key, info in readings.items() if not is_current(info, info["samples"], self.cast.loudness)]
         if unmeasured:
             progress = stage("Measuring", len(unmeasured)) if stage else None
             measure_entries(self.cache, unmeasured, self.rate, self.cast.loudness, workers, progress)
-            infos.update({key: self.cache.read_info(key) for key in unmeasured})
+            readings.update({key: self.cache.read_info(key) for key in unmeasured})
+        for voice, key in self.calibrations.items():
+            self.voice_gains[voice] = segment_gain(readings[key], self.cast.loudness.target)
         return infos
+
+    def _record(self, key: str) -> dict:
+        """A segment's cached record; made again from its audio if the two do not agree.
+
+        The cached audio's header was checked before; its record is read, not its audio.
+        """
+        from .synth import store
+
+        info, samples = self.cache.read_info(key), self.cache.frames(key, self.rate)
+        if not (info and samples and info.get("samples") == samples):
+            store(self.cache, key, self.audio(key), self.rate)
+            info = self.cache.read_info(key)
+        return info
 
     def lay_out(self, infos: dict[str, dict]) -> tuple[Timeline, list[Unit]]:
         """The planned timeline and its units, from the records known (others count as empty)."""
-        from .loudness import segment_gain
         from .stitch import plan
 
         with self._lock:
@@ -307,7 +316,7 @@ class Layout:
             for key, info in infos.items():
                 start, end = info["speech"]
                 self.bounds[key] = (start, start + -(-(end - start) // self.quantum) * self.quantum)
-                self.gains[key] = segment_gain(info, self.cast.loudness.target)
+                self.gains[key] = self.voice_gains[self.jobs[key].voice]
             lengths = [self.bounds[p.cache_key][1] - self.bounds[p.cache_key][0] if p.cache_key in infos else 0
                        for p in self.placed]  # fmt: skip
             timeline = plan(self.placed, lengths, self.titles, self.cast.pauses, self.rate, self.quantum)

@@ -133,6 +133,19 @@ def build_jobs(episode: Episode, voices: dict[str, Voice], lexicon: Lexicon, eng
     return jobs
 
 
+def calibration_jobs(jobs: list[Job], engine: SpeechEngine) -> dict[Voice, Job]:
+    """One reading of the calibration text for each voice that `jobs` use (see `loudness`)."""
+    from .cache import cache_key
+    from .loudness import CALIBRATION_TEXT
+    from .synth import Job
+
+    version = engine.version()
+    return {
+        voice: Job(cache_key(CALIBRATION_TEXT, voice, engine.name, version, engine.sample_rate), CALIBRATION_TEXT, voice)
+        for voice in dict.fromkeys(job.voice for job in jobs)
+    }
+
+
 def render(
     script: Path | None = None,
     output: Path | None = None,
@@ -204,9 +217,11 @@ def render(
         reporter.note(f"{output} is up to date; nothing to do")
         return RenderResult(episode, None, output, files, 0, len(jobs), up_to_date=True, voices=voices)
 
+    calibrations = calibration_jobs(jobs, engine)
+    everything = jobs + list(calibrations.values())
     with contextlib.ExitStack() as stack:
         # Helper processes take a few tenths of a second to start: they do while the voices are checked.
-        guess = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
+        guess = everything if force else missing_jobs(everything, cache, engine.sample_rate)
         helpers = stack.enter_context(Helpers(engine_name, cache, count)) if (count := helpers_for(guess, workers)) else None
         check_voices(engine, voices, cast, cache)
         for seg_id, override in cast.overrides.items():
@@ -217,17 +232,18 @@ def render(
                     raise CastError(f"override {seg_id}: {exc.message.split(': ', 1)[-1]}", cast.sources[-1]) from None
 
         with _locked(output):  # before synthesis: a refused render wastes no work
-            todo = jobs if force else missing_jobs(jobs, cache, engine.sample_rate)
+            todo = everything if force else missing_jobs(everything, cache, engine.sample_rate)
             unique = len({j.key for j in jobs})
-            reporter.note(f"{len(todo)} of {unique} segments to synthesize, {unique - len(todo)} from the cache")
+            spoken = len({j.key for j in todo} & {j.key for j in jobs})  # the script's, not the calibration's
+            reporter.note(f"{spoken} of {unique} segments to synthesize, {unique - spoken} from the cache")
             layout = Layout(
                 _placed(episode, segment_voices, jobs), [c.title for c in episode.chapters], cast, cache, engine,
-                settings, {j.key: j for j in jobs},
+                settings, {j.key: j for j in everything}, {voice: job.key for voice, job in calibrations.items()},
             )  # fmt: skip
             progress = reporter.stage("Synthesizing", len(todo))
             synthesize_jobs(todo, engine_name, cache, workers, progress, engine, helpers)
             timeline = _assemble(layout, episode, cast, output, settings, digest, reporter, picture, workers, inputs)
-    return RenderResult(episode, timeline, output, files, len(todo), unique - len(todo), voices=voices)
+    return RenderResult(episode, timeline, output, files, spoken, unique - spoken, voices=voices)
 
 
 def _placed(episode, voices, jobs) -> list:

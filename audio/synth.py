@@ -3,9 +3,9 @@
 This process synthesizes, and so do helper processes started with `spawn` (a process
 forked after pyttsx3 started hangs in synthesis), each with its own engine; all take jobs
 from one queue and write their results straight into the cache, atomically. Ctrl-C
-stops them; whatever they finished stays cached. Loudness is measured afterwards, in
-a few batches side by side (`measure_entries`): measuring inside the workers, batch
-by batch, was slower.
+stops them; whatever they finished stays cached. The voices' readings of the
+calibration text are synthesized with the segments; their loudness is measured
+afterwards (`measure_entries`).
 """
 
 from __future__ import annotations
@@ -251,7 +251,8 @@ def _work(job: Job) -> str:
 def store(cache: SegmentCache, key: str, pcm: bytes, sample_rate: int) -> None:
     """Cache a segment: where its speech is, then its audio, which marks the entry complete.
 
-    Its loudness is measured later, with others (`measure_entries`).
+    A voice's reading of the calibration text is a segment too; its loudness is measured
+    later, with the other voices' (`measure_entries`).
     """
     cache.write_info(key, describe(pcm, sample_rate))
     cache.write(key, pcm, sample_rate)

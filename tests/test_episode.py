@@ -76,6 +76,27 @@ def test_speakers_are_levelled_against_each_other(episode, decode):
     assert max(levels.values()) - min(levels.values()) < 3.0, levels
 
 
+def test_each_speaker_meets_the_target_on_its_own(episode, decode, reference_ffmpeg):
+    """Each voice is levelled from one reading of a calibration text: what each speaker
+    says in the episode, measured apart, lands within 1 LU of the -16 LUFS target."""
+    rate, samples = decode(episode)
+    manifest = json.loads(episode.with_suffix(".json").read_text())
+    speakers = {s["speaker"] for s in manifest["segments"]}
+    levels = {}
+    for speaker in speakers:
+        spans = [s for s in manifest["segments"] if s["speaker"] == speaker]
+        pcm = b"".join(samples[round(s["start"] * rate) : round(s["end"] * rate)].tobytes() for s in spans)
+        out = subprocess.run(
+            [reference_ffmpeg, "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+             "-i", "pipe:0", "-af", "ebur128", "-f", "null", "-"],
+            input=pcm, capture_output=True, check=True,
+        )  # fmt: skip
+        summary = out.stderr.decode()[out.stderr.decode().rfind("Summary:") :]
+        levels[speaker] = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
+    assert len(levels) == 4
+    assert all(-17.0 <= level <= -15.0 for level in levels.values()), levels
+
+
 def test_every_chapter_mark_sits_in_a_pause_before_its_first_words(episode, decode, probe):
     rate, samples = decode(episode)
     chapters = probe(episode)["chapters"]
