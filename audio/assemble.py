@@ -58,10 +58,14 @@ def frame_quantum(input_rate: int, settings: Mp3Settings) -> int:
     return quantum
 
 
-def units_of(planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str) -> list[Unit]:
+def units_of(
+    planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str,
+    bounds: dict[str, tuple[int, int]] | None = None,
+) -> list[Unit]:
     """Cut the planned timeline before each segment (after the pause that precedes it), each piece keyed.
 
-    Only segments with a gain in `gains` (known ones) make units.
+    Only segments with a gain in `gains` (known ones) make units. `bounds` (where each
+    segment's speech lies in its audio) go into the keys too.
     """
     takes = planned.takes
     starts = [0] + [t.start for t in takes[1:]]
@@ -76,6 +80,7 @@ def units_of(planned: Timeline, gains: dict[str, float], settings: Mp3Settings, 
             "mp3": [settings.sample_rate, settings.bitrate, settings.channels],
             "filters": filters,
             "take": [take.cache_key, round(gains[take.cache_key], 3), take.start - start, take.end - start],
+            "speech": list((bounds or {}).get(take.cache_key, ())),
             "length": end - start,
         }
         key = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
@@ -321,7 +326,7 @@ class Layout:
                        for p in self.placed]  # fmt: skip
             timeline = plan(self.placed, lengths, self.titles, self.cast.pauses, self.rate, self.quantum)
             known = {k: g for k, g in self.gains.items() if k in infos}
-            pieces = units_of(timeline, known, self.settings, self.filters)
+            pieces = units_of(timeline, known, self.settings, self.filters, self.bounds)
         return timeline, pieces
 
     def load(self, take: Take) -> bytes:

@@ -115,7 +115,7 @@ class SegmentCache:
         return bool(frames) and size >= 2 * frames + 44
 
     def read_info(self, key: str) -> dict | None:
-        """The record of an entry (its length and speech bounds, and its loudness once measured),
+        """The record of an entry (its length and speech bounds; a voice's reading also its loudness),
         or None if it is missing, damaged or incomplete.
 
         A record without the length and speech bounds that every record has (one written

@@ -95,7 +95,8 @@ def start_on(cpu: int | None, command: list[str], **popen) -> subprocess.Popen:
     try:
         return subprocess.Popen(command, **popen)
     finally:
-        os.sched_setaffinity(0, before)
+        with contextlib.suppress(OSError):  # a started ffmpeg is returned all the same
+            os.sched_setaffinity(0, before)
 
 
 def ffmpeg_version(path: str) -> str:

@@ -68,7 +68,7 @@ def analyse_segments(
 
     That is all the levelling needs: the gain that brings a segment to the target is
     the test gain, corrected by how far the limited segment missed the target (the
-    limiter's loss included). Segments too short to measure get None.
+    limiter's loss included). A reading too short to measure gets None.
     """
     if not pcms:
         return []
@@ -129,7 +129,7 @@ def segment_gain(info: dict, target: float) -> float:
     """The gain (dB) that brings a measured reading (of the calibration text), once limited and
     encoded, to `target`: the gain of every segment in its voice."""
     limited = info.get("limited")
-    if limited is None:  # too short to measure (a heading): assume espeak-ng's usual level
+    if limited is None:  # too short to measure (not the calibration text): assume espeak-ng's usual level
         return test_gain(target) + MP3_LOSS_DB
     gain = info["test_gain"] + target - limited + MP3_LOSS_DB
     return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, gain))

@@ -231,11 +231,16 @@ def render(
                 except CastError as exc:
                     raise CastError(f"override {seg_id}: {exc.message.split(': ', 1)[-1]}", cast.sources[-1]) from None
 
-        with _locked(output):  # before synthesis: a refused render wastes no work
-            todo = everything if force else missing_jobs(everything, cache, engine.sample_rate)
+        with _locked(output):  # before synthesis: a refused render synthesizes nothing
+            # What was missing, checked again: another render may have made some of it since.
+            todo = guess if force else missing_jobs(guess, cache, engine.sample_rate)
             unique = len({j.key for j in jobs})
-            spoken = len({j.key for j in todo} & {j.key for j in jobs})  # the script's, not the calibration's
-            reporter.note(f"{spoken} of {unique} segments to synthesize, {unique - spoken} from the cache")
+            spoken = len({j.key for j in todo} & {j.key for j in jobs})  # the script's, not the readings
+            readings = len(todo) - spoken
+            reporter.note(
+                f"{spoken} of {unique} segments to synthesize, {unique - spoken} from the cache"
+                + (f"; {readings} voice reading(s) for the loudness" if readings else "")
+            )
             layout = Layout(
                 _placed(episode, segment_voices, jobs), [c.title for c in episode.chapters], cast, cache, engine,
                 settings, {j.key: j for j in everything}, {voice: job.key for voice, job in calibrations.items()},

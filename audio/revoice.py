@@ -37,7 +37,7 @@ def revoice(
 
     `changes` are any of voice, variant, rate, pitch, volume, text. The override is
     written to `voices/<script name>.toml` (created if missing) so that later renders
-    keep it; only this segment is synthesized again.
+    keep it; only this segment is synthesized again (and a new voice's calibration reading).
     """
     changes = {k: v for k, v in changes.items() if v is not None}
     unknown = set(changes) - set(CHANGES)

@@ -44,7 +44,7 @@ MAX_SEGMENT_CHARS = 10_000
 """Longest paragraph voiced as one segment: about 1,700 words, ten minutes of speech.
 
 A longer one is almost always text whose paragraph breaks were lost; each segment is
-synthesized, measured and stitched whole, so this also bounds a render's memory.
+synthesized and stitched whole, so this also bounds a render's memory.
 """
 
 _HONORIFIC = r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mx|Sir|Dame|Dipl|Ing|PD|Univ)\.?(?:-\w+\.?)?\s+|Professor\s+|Professorin\s+|Doktor\s+)"

@@ -111,7 +111,7 @@ def synthesize_jobs(
     none are given and the jobs are worth it). The helpers are closed at the end."""
     if not jobs:
         if helpers:
-            helpers.close()
+            helpers.stop()  # nothing for them: no need to wait for them to finish starting
         return
     # By voice, so that a worker rarely has to switch (see the engine); longest first within a voice.
     queue = sorted(jobs, key=lambda j: (j.voice.label, -len(j.text)))
