@@ -91,22 +91,26 @@ def check_voices(
 ) -> None:
     """Raise `CastError` naming the cast file and speaker for a voice that would not take effect.
 
-    Voices that passed before with the same engine version are remembered in the cache.
+    Voices heard before with the same engine version are remembered in the cache: their
+    settings are still checked, but no speech is made to hear them again.
     """
     passed = cache.checked_voices() if cache else set()
     fresh = set()
     for speaker, voice in voices.items():
-        key = f"{engine.name} {engine.version()} {voice!r}"
-        if key in passed:
-            continue
+        key = heard_key(engine, voice)
         try:
-            engine.check_voice(voice)
+            engine.check_voice(voice, hear=key not in passed)
         except ValueError as exc:
             source = next((p for p in reversed(cast.sources) if speaker in _speakers_in(p)), cast.sources[-1])
             raise CastError(f"speaker {speaker!r}: {exc}", source) from None
         fresh.add(key)
     if cache and fresh:
         cache.remember_voices(passed | fresh)
+
+
+def heard_key(engine: SpeechEngine, voice: Voice) -> str:
+    """What `check_voices` remembers of a voice that was heard to take effect: its name and variant."""
+    return f"{engine.name} {engine.version()} {voice.name} {voice.variant}"
 
 
 def _speakers_in(path: Path) -> set[str]:
@@ -139,9 +143,9 @@ def calibration_jobs(jobs: list[Job], engine: SpeechEngine) -> dict[Voice, Job]:
     from .loudness import CALIBRATION_TEXT
     from .synth import Job
 
-    version = engine.version()
+    version, rate = engine.version(), engine.sample_rate
     return {
-        voice: Job(cache_key(CALIBRATION_TEXT, voice, engine.name, version, engine.sample_rate), CALIBRATION_TEXT, voice)
+        voice: Job(cache_key(CALIBRATION_TEXT, voice, engine.name, version, rate), CALIBRATION_TEXT, voice)
         for voice in dict.fromkeys(job.voice for job in jobs)
     }
 
@@ -222,7 +226,8 @@ def render(
     with contextlib.ExitStack() as stack:
         # Helper processes take a few tenths of a second to start: they do while the voices are checked.
         guess = everything if force else missing_jobs(everything, cache, engine.sample_rate)
-        helpers = stack.enter_context(Helpers(engine_name, cache, count)) if (count := helpers_for(guess, workers)) else None
+        count = helpers_for(guess, workers)
+        helpers = stack.enter_context(Helpers(engine_name, cache, count)) if count else None
         check_voices(engine, voices, cast, cache)
         for seg_id, override in cast.overrides.items():
             if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():

@@ -7,12 +7,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from .cache import SegmentCache, default_cache_dir
 from .cast import assign_voices, load_cast, override_voice
-from .paths import episode_cast_path
 from .engines import create_engine
 from .errors import CastError, OutputError, PodcastError
 from .model import Override
-from .render import RenderResult, Reporter, default_script, render
+from .paths import episode_cast_path
+from .render import RenderResult, Reporter, default_script, heard_key, render
 from .script import load_episode
 
 CHANGES = ("voice", "variant", "rate", "pitch", "volume", "text")
@@ -67,8 +68,10 @@ def revoice(
     override = Override(segment=segment_id, original=segment.text, **merged)
     base = assign_voices(episode, cast)[segment.speaker]
     engine = create_engine(engine_name)
-    try:
-        engine.check_voice(override_voice(base, override))
+    voice = override_voice(base, override)
+    heard = SegmentCache(cache_dir or default_cache_dir()).checked_voices()
+    try:  # a voice heard before (at other settings): its new settings are checked, no speech is made
+        engine.check_voice(voice, hear=heard_key(engine, voice) not in heard)
     except ValueError as exc:
         raise CastError(f"segment {segment_id}: {exc}", cast_path) from None
     write_override(cast_path, override)

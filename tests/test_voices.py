@@ -72,6 +72,26 @@ def test_voices_that_would_not_take_effect_are_refused(espeak, voice, message):
         espeak.check_voice(voice)
 
 
+@pytest.mark.parametrize(
+    ("voice", "message", "rate"),
+    [
+        (Voice("en-gb", "f3"), "unknown voice 'en-gb'", 211),
+        (Voice("en-US", "zz9"), "unknown variant 'zz9'", 213),
+        (Voice("en-US", "m3", rate=900), "rate 900 is out of range", 215),
+    ],
+)
+def test_a_voice_heard_before_is_still_checked_but_without_speech(espeak, voice, message, rate, monkeypatch):
+    spoken = []
+    speak = espeak.synthesize
+    monkeypatch.setattr(espeak, "synthesize", lambda text, v: spoken.append(v) or speak(text, v))  # was it heard?
+    espeak.check_voice(Voice("en-US", "m3", rate=rate), hear=False)
+    with pytest.raises(ValueError, match=message):
+        espeak.check_voice(voice, hear=False)
+    assert spoken == []
+    espeak.check_voice(Voice("en-US", "m3", rate=rate + 1))  # the engine has not heard it at this rate
+    assert spoken
+
+
 def test_voice_names_match_as_espeak_does(espeak):
     for name in ("gmw/en-us", "en-US", "en-GB-x-rp", "English (Scotland)"):
         espeak.check_voice(Voice(name, "m3"))

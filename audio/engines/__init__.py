@@ -57,8 +57,12 @@ class SpeechEngine(Protocol):
     def variants(self) -> list[str]:
         """Voice variants (`m3`, `f2`, …) that can be added to any voice."""
 
-    def check_voice(self, voice: Voice) -> None:
-        """Raise `ValueError` with a readable reason if `voice` would not take effect."""
+    def check_voice(self, voice: Voice, hear: bool = True) -> None:
+        """Raise `ValueError` with a readable reason if `voice` would not take effect.
+
+        `hear=False` skips what needs speech (does the voice, or its variant, change the
+        sound?): that depends only on the voice's name and variant, so once heard it holds
+        at any rate, pitch or volume."""
 
     def synthesize(self, text: str, voice: Voice) -> bytes:
         """Speak `text` with `voice`: signed 16-bit little-endian mono PCM at `sample_rate`."""

@@ -185,8 +185,8 @@ class EspeakEngine:
                 return v
         return None
 
-    def check_voice(self, voice: Voice) -> None:
-        """Raise ValueError unless `voice` takes effect exactly as written."""
+    def check_voice(self, voice: Voice, hear: bool = True) -> None:
+        """Raise ValueError unless `voice` takes effect exactly as written (see `SpeechEngine`)."""
         if voice in self._checked:
             return
         resolved = self.resolve(voice.name)
@@ -205,6 +205,8 @@ class EspeakEngine:
         ):
             if not low <= value <= high:
                 raise ValueError(f"{what} {value} is out of range ({low}–{high})")
+        if not hear:
+            return
         # Hear it: the voice must sound unlike the default, the variant unlike no variant.
         from ..model import Voice  # not needed to find an episode up to date
 

@@ -38,7 +38,7 @@ class ToneEngine:
         """No variants."""
         return []
 
-    def check_voice(self, voice: Voice) -> None:
+    def check_voice(self, voice: Voice, hear: bool = True) -> None:
         """Any voice named `tone` without a variant works."""
         if voice.name != "tone" or voice.variant:
             raise ValueError(f"unknown voice {voice.label!r} (the tone engine has only 'tone')")
