@@ -6,9 +6,9 @@ Measures in one run, against a baseline measured in the same run:
    (what `espeak-ng -w -s 170 -v en-US+m3` does), then ffmpeg encoding it with the
    episode's MP3 settings;
 2. a cold render of the example (empty cache), 3. the same render again (unchanged;
-median of five), 4. re-voicing one segment (at three rates in turn; median), 5. cold
-renders of the example repeated 10 and 30 times
-   (time, and peak memory of the whole process tree), 6. `podcast --help`.
+   median of five), 4. re-voicing one segment (at three rates in turn; median), 5. cold
+   renders of the example repeated 10 and 30 times (time, and peak memory of the whole
+   process tree), 6. `podcast --help`.
 
 Everything runs in a temporary copy of the project's `scripts/` and `voices/` (a re-voice
 may write to the cast), with its own caches and outputs. Progress goes to stderr, the
