@@ -283,7 +283,7 @@ class Layout:
 
         `stage(label, total)` starts a progress stage and returns its advance function.
         """
-        from .loudness import segment_gain
+        from .loudness import voice_gain
         from .synth import is_current, measure_entries
 
         infos = {key: self._record(key) for key in dict.fromkeys(keys)}
@@ -294,7 +294,7 @@ class Layout:
             measure_entries(self.cache, unmeasured, self.rate, self.cast.loudness, workers, progress)
             readings.update({key: self.cache.read_info(key) for key in unmeasured})
         for voice, key in self.calibrations.items():
-            self.voice_gains[voice] = segment_gain(readings[key], self.cast.loudness.target)
+            self.voice_gains[voice] = voice_gain(readings[key], self.cast.loudness.target)
         return infos
 
     def _record(self, key: str) -> dict:

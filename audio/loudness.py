@@ -125,7 +125,7 @@ def test_gain(target: float) -> float:
     return target - REFERENCE_LEVEL + TYPICAL_LOSS_DB
 
 
-def segment_gain(info: dict, target: float) -> float:
+def voice_gain(info: dict, target: float) -> float:
     """The gain (dB) that brings a measured reading (of the calibration text), once limited and
     encoded, to `target`: the gain of every segment in its voice."""
     limited = info.get("limited")

@@ -115,8 +115,8 @@ def synthesize_jobs(
         return
     # By voice, so that a worker rarely has to switch (see the engine); longest first within a voice.
     queue = sorted(jobs, key=lambda j: (j.voice.label, -len(j.text)))
-    if helpers is None and helpers_for(jobs, workers):
-        helpers = Helpers(engine_name, cache, helpers_for(jobs, workers))
+    if helpers is None and (count := helpers_for(jobs, workers)):
+        helpers = Helpers(engine_name, cache, count)
     if helpers is None:
         engine = engine or create_engine(engine_name)
         for job in queue:
