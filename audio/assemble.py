@@ -274,7 +274,7 @@ class Layout:
         if pcm is None:
             with self._lock:
                 job = self.jobs[key]
-                pcm = self.engine.synthesize(job.text, job.voice)
+                pcm = self.engine.synthesize(job.text, job.voice, job.what)
                 store(self.cache, key, pcm, self.rate)
         return pcm
 

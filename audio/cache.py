@@ -24,8 +24,9 @@ from .model import Voice
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
-"""Bump when the stored audio changes meaning; older entries are then never read."""
+FORMAT = 4
+"""Bump when the stored audio changes meaning; older entries are then never read.
+(4: every segment spoken from a freshly started library, so the same inputs give the same samples.)"""
 
 
 def default_cache_dir() -> Path:

@@ -261,10 +261,10 @@ def revoice(
 
 @app.command()
 def doctor() -> None:
-    """Say which speech engine, ffmpeg and cache are in use."""
+    """Say which speech engine (library, version, why), ffmpeg and cache are in use; speak once to check."""
     from .doctor import describe_tools
 
-    lines = _run(describe_tools)
+    lines = _run(lambda: describe_tools(speak=True))
     for line in lines:
         print(line)
 

@@ -8,11 +8,20 @@ from .engines import create_engine
 from .errors import PodcastError
 
 
-def describe_tools() -> list[str]:
-    """One line each for the speech engine, ffmpeg and the cache."""
+def describe_tools(speak: bool = False) -> list[str]:
+    """One line each for the speech engine, ffmpeg and the cache.
+
+    `speak`: the engine's library in detail (version, path, why it was chosen) and one
+    timed utterance, as `podcast doctor` shows them."""
     lines = []
     try:
-        lines.append(f"engine: {create_engine().describe()}")
+        engine = create_engine()
+        try:
+            lines.append(f"engine: {engine.describe()}")
+            if speak:
+                lines += [f"  {line}" for line in engine.details()]
+        finally:
+            engine.close()
     except PodcastError as exc:
         lines.append(f"engine: NOT AVAILABLE ({exc})")
     try:

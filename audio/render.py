@@ -133,7 +133,8 @@ def build_jobs(episode: Episode, voices: dict[str, Voice], lexicon: Lexicon, eng
     for segment in episode.segments:
         spoken = lexicon.apply(segment.text)
         voice = voices[segment.id]
-        jobs.append(Job(cache_key(spoken, voice, engine.name, version, engine.sample_rate), spoken, voice))
+        key = cache_key(spoken, voice, engine.name, version, engine.sample_rate)
+        jobs.append(Job(key, spoken, voice, f"segment {segment.id}"))
     return jobs
 
 
@@ -145,7 +146,10 @@ def calibration_jobs(jobs: list[Job], engine: SpeechEngine) -> dict[Voice, Job]:
 
     version, rate = engine.version(), engine.sample_rate
     return {
-        voice: Job(cache_key(CALIBRATION_TEXT, voice, engine.name, version, rate), CALIBRATION_TEXT, voice)
+        voice: Job(
+            cache_key(CALIBRATION_TEXT, voice, engine.name, version, rate), CALIBRATION_TEXT, voice,
+            f"the calibration reading of voice {voice.label}",
+        )  # fmt: skip
         for voice in dict.fromkeys(job.voice for job in jobs)
     }
 
@@ -166,8 +170,23 @@ def render(
     """Render a script to a tagged, chaptered MP3 and the files beside it.
 
     `cover` (a JPEG or PNG) overrides the cast's `[show] cover`. `engine`, an engine
-    called `engine_name` that is already started, is used rather than a new one.
+    called `engine_name` that is already started, is used rather than a new one (and
+    left running: its owner closes it).
     """
+    owned = None
+    if engine is None:
+        try:  # a bad engine name is reported where it was before: after the script's own errors
+            engine = owned = create_engine(engine_name)
+        except PodcastError:
+            engine = None
+    try:
+        return _render(script, output, cast_file, cache_dir, force, engine_name, workers, reporter, settings, cover, engine)
+    finally:
+        if owned is not None:
+            owned.close()
+
+
+def _render(script, output, cast_file, cache_dir, force, engine_name, workers, reporter, settings, cover, engine):
     reporter = reporter or Reporter()
     script = Path(script) if script else default_script()
     output = Path(output) if output else default_output(script)
@@ -179,10 +198,6 @@ def render(
         check_writable(target)
     files = (output, *sidecar_paths(output).values())
     previous = read_manifest(sidecar_paths(output)["manifest"])
-    try:  # a bad engine name is reported where it was before: after the script's own errors
-        engine = engine or create_engine(engine_name)
-    except PodcastError:
-        engine = None
     inputs = _inputs(script, cast_file, cover, engine, settings) if engine else ""
     if not force and inputs and previous and previous.get("inputs") == inputs and all(f.exists() for f in files):
         # Like make, from the files alone: the same script, casts, lexicon, cover, engine
@@ -195,7 +210,7 @@ def render(
     from .cache import SegmentCache, default_cache_dir
     from .cast import apply_overrides, assign_voices, load_cast, load_lexicon
     from .script import load_episode
-    from .synth import Helpers, helpers_for, missing_jobs, synthesize_jobs
+    from .synth import missing_jobs, synthesize_jobs
 
     episode = load_episode(script)
     if not episode.segments:
@@ -208,7 +223,7 @@ def render(
         reporter.note(line)
     for line in stale:
         log.warning("%s", line)
-    engine = engine or create_engine(engine_name)
+    engine = engine or create_engine(engine_name)  # raises the error that stopped it before
     jobs = build_jobs(episode, segment_voices, lexicon, engine)
     cache = SegmentCache(cache_dir or default_cache_dir())
 
@@ -223,36 +238,34 @@ def render(
 
     calibrations = calibration_jobs(jobs, engine)
     everything = jobs + list(calibrations.values())
-    with contextlib.ExitStack() as stack:
-        # Helper processes take a few tenths of a second to start: they do while the voices are checked.
-        guess = everything if force else missing_jobs(everything, cache, engine.sample_rate)
-        count = helpers_for(guess, workers)
-        helpers = stack.enter_context(Helpers(engine_name, cache, count)) if count else None
-        check_voices(engine, voices, cast, cache)
-        for seg_id, override in cast.overrides.items():
-            if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():
-                try:
-                    check_voices(engine, {seg_id: segment_voices[seg_id]}, cast, cache)
-                except CastError as exc:
-                    raise CastError(f"override {seg_id}: {exc.message.split(': ', 1)[-1]}", cast.sources[-1]) from None
+    guess = everything if force else missing_jobs(everything, cache, engine.sample_rate)
+    if guess:  # the speech server takes a tenth of a second to start: it does while the voices are checked
+        engine.warm_up()
+    check_voices(engine, voices, cast, cache)
+    for seg_id, override in cast.overrides.items():
+        if seg_id in segment_voices and segment_voices[seg_id] not in voices.values():
+            try:
+                check_voices(engine, {seg_id: segment_voices[seg_id]}, cast, cache)
+            except CastError as exc:
+                raise CastError(f"override {seg_id}: {exc.message.split(': ', 1)[-1]}", cast.sources[-1]) from None
 
-        with _locked(output):  # before synthesis: a refused render synthesizes nothing
-            # What was missing, checked again: another render may have made some of it since.
-            todo = guess if force else missing_jobs(guess, cache, engine.sample_rate)
-            unique = len({j.key for j in jobs})
-            spoken = len({j.key for j in todo} & {j.key for j in jobs})  # the script's, not the readings
-            readings = len(todo) - spoken
-            reporter.note(
-                f"{spoken} of {unique} segments to synthesize, {unique - spoken} from the cache"
-                + (f"; {readings} voice reading(s) for the loudness" if readings else "")
-            )
-            layout = Layout(
-                _placed(episode, segment_voices, jobs), [c.title for c in episode.chapters], cast, cache, engine,
-                settings, {j.key: j for j in everything}, {voice: job.key for voice, job in calibrations.items()},
-            )  # fmt: skip
-            progress = reporter.stage("Synthesizing", len(todo))
-            synthesize_jobs(todo, engine_name, cache, workers, progress, engine, helpers)
-            timeline = _assemble(layout, episode, cast, output, settings, digest, reporter, picture, workers, inputs)
+    with _locked(output):  # before synthesis: a refused render synthesizes nothing
+        # What was missing, checked again: another render may have made some of it since.
+        todo = guess if force else missing_jobs(guess, cache, engine.sample_rate)
+        unique = len({j.key for j in jobs})
+        spoken = len({j.key for j in todo} & {j.key for j in jobs})  # the script's, not the readings
+        readings = len(todo) - spoken
+        reporter.note(
+            f"{spoken} of {unique} segments to synthesize, {unique - spoken} from the cache"
+            + (f"; {readings} voice reading(s) for the loudness" if readings else "")
+        )
+        layout = Layout(
+            _placed(episode, segment_voices, jobs), [c.title for c in episode.chapters], cast, cache, engine,
+            settings, {j.key: j for j in everything}, {voice: job.key for voice, job in calibrations.items()},
+        )  # fmt: skip
+        progress = reporter.stage("Synthesizing", len(todo))
+        synthesize_jobs(todo, engine, cache, workers, progress)
+        timeline = _assemble(layout, episode, cast, output, settings, digest, reporter, picture, workers, inputs)
     return RenderResult(episode, timeline, output, files, spoken, unique - spoken, voices=voices)
 
 

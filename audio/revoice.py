@@ -68,15 +68,19 @@ def revoice(
     override = Override(segment=segment_id, original=segment.text, **merged)
     base = assign_voices(episode, cast)[segment.speaker]
     engine = create_engine(engine_name)
-    voice = override_voice(base, override)
-    heard = SegmentCache(cache_dir or default_cache_dir()).checked_voices()
-    try:  # a voice heard before (at other settings): its new settings are checked, no speech is made
-        engine.check_voice(voice, hear=heard_key(engine, voice) not in heard)
-    except ValueError as exc:
-        raise CastError(f"segment {segment_id}: {exc}", cast_path) from None
-    write_override(cast_path, override)
-    # the same engine: the voice it has just checked is not checked again
-    return render(script, output, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name, engine=engine)
+    try:
+        engine.warm_up()
+        voice = override_voice(base, override)
+        heard = SegmentCache(cache_dir or default_cache_dir()).checked_voices()
+        try:  # a voice heard before (at other settings): its new settings are checked, no speech is made
+            engine.check_voice(voice, hear=heard_key(engine, voice) not in heard)
+        except ValueError as exc:
+            raise CastError(f"segment {segment_id}: {exc}", cast_path) from None
+        write_override(cast_path, override)
+        # the same engine: the voice it has just checked is not checked again
+        return render(script, output, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name, engine=engine)
+    finally:
+        engine.close()
 
 
 def write_override(path: Path, override: Override) -> None:

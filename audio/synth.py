@@ -1,9 +1,10 @@
-"""Synthesis of the segments that the cache lacks, in parallel on all cores.
+"""Synthesis of the segments that the cache lacks, several at a time.
 
-This process synthesizes, and so do helper processes started with `spawn` (a process
-forked after pyttsx3 started hangs in synthesis), each with its own engine; all take jobs
-from one queue and write their results straight into the cache, atomically. Ctrl-C
-stops them; whatever they finished stays cached. The voices' readings of the
+The engine speaks each job in a fresh child of its speech server (see
+`engines.forkserver`), so jobs run side by side, one per core, and each is spoken
+from the same engine state. Threads here hand the jobs over and write each result
+straight into the cache, atomically. Ctrl-C, or a job that misses its deadline,
+stops the rest; whatever finished stays cached. The voices' readings of the
 calibration text are synthesized with the segments; their loudness is measured
 afterwards (`measure_entries`).
 """
@@ -12,13 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from .cache import SegmentCache
-from .engines import SpeechEngine, create_engine
+from .engines import SpeechEngine
 from .errors import EngineError, PodcastError
 from .model import Mastering, Voice
 
@@ -38,6 +38,8 @@ class Job:
     """What the engine reads (after the lexicon)."""
     voice: Voice
     """With which voice."""
+    what: str = ""
+    """What it is, for error messages: `segment 3f2a9c`, or a voice's calibration reading."""
 
 
 def missing_jobs(jobs: list[Job], cache: SegmentCache, sample_rate: int) -> list[Job]:
@@ -46,87 +48,18 @@ def missing_jobs(jobs: list[Job], cache: SegmentCache, sample_rate: int) -> list
     return [job for job in unique.values() if not cache.has(job.key, sample_rate)]
 
 
-def helpers_for(jobs: list[Job], workers: int | None = None) -> int:
-    """How many processes besides this one are worth starting for `jobs` (0: this one alone)."""
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    if workers == 1 or sum(len(j.text) for j in jobs) < 2000:
-        return 0
-    return workers - 1
-
-
-class Helpers:
-    """Synthesis processes besides this one, each with its own engine.
-
-    Started with `spawn` (a process forked after pyttsx3 started hangs in synthesis),
-    so each takes a few tenths of a second to start: start them early, before the
-    checks that come ahead of synthesis. As a context manager, they are stopped at once
-    if the block fails, and waited for if it ends well.
-    """
-
-    def __init__(self, engine_name: str, cache: SegmentCache, count: int):
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        self.count = count
-        self.pool = ProcessPoolExecutor(
-            max_workers=count,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(engine_name, str(cache.root), os.getpid()),
-        )
-        try:
-            _start_processes(self.pool, count)
-        except BaseException:
-            _stop(self.pool)
-            raise
-
-    def close(self) -> None:
-        """Let the processes finish and end."""
-        self.pool.shutdown(wait=True)
-
-    def stop(self) -> None:
-        """End the processes now."""
-        _stop(self.pool)
-
-    def __enter__(self) -> Helpers:
-        return self
-
-    def __exit__(self, kind, exc, traceback) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.stop()
-
-
 def synthesize_jobs(
     jobs: list[Job],
-    engine_name: str,
+    engine: SpeechEngine,
     cache: SegmentCache,
     workers: int | None = None,
     progress: Progress | None = None,
-    engine: SpeechEngine | None = None,
-    helpers: Helpers | None = None,
 ) -> None:
-    """Synthesize every job into the cache: in this process, and in `helpers` (started here if
-    none are given and the jobs are worth it). The helpers are closed at the end."""
+    """Synthesize every job into the cache, `workers` (default: one per core) at a time."""
     if not jobs:
-        if helpers:
-            helpers.stop()  # nothing for them: no need to wait for them to finish starting
         return
-    # By voice, so that a worker rarely has to switch (see the engine); longest first within a voice.
-    queue = sorted(jobs, key=lambda j: (j.voice.label, -len(j.text)))
-    if helpers is None and (count := helpers_for(jobs, workers)):
-        helpers = Helpers(engine_name, cache, count)
-    if helpers is None:
-        engine = engine or create_engine(engine_name)
-        for job in queue:
-            _synthesize(engine, cache, job)
-            if progress:
-                progress(1)
-        return
-    import threading
-    from concurrent.futures.process import BrokenProcessPool
-
+    # longest first, so that no long job is left to run alone at the end
+    queue = sorted(jobs, key=lambda j: -len(j.text))
     queue.reverse()  # taken from the end
     lock, stop = threading.Lock(), threading.Event()
     failures: list[BaseException] = []
@@ -135,117 +68,40 @@ def synthesize_jobs(
         with lock:
             return queue.pop() if queue and not stop.is_set() else None
 
-    def done() -> None:
-        if progress:
-            progress(1)
-
-    # This process synthesizes too, from the same queue, while the helpers start and join in:
-    # one fewer interpreter to start, and no core idle while they do.
-    pool = helpers.pool
-
-    def feed() -> None:  # hands one job at a time to a worker, so that the queue stays shared
+    def work() -> None:
         try:
             while (job := take()) is not None:
-                pool.submit(_work, job).result()
-                done()
+                _synthesize(engine, cache, job)
+                if progress:
+                    progress(1)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             failures.append(exc)
             stop.set()
 
-    feeders = [threading.Thread(target=feed, daemon=True) for _ in range(helpers.count)]
+    count = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    threads = [threading.Thread(target=work, name=f"synth-{n}", daemon=True) for n in range(count - 1)]
     try:
-        for feeder in feeders:
-            feeder.start()
-        engine = engine or create_engine(engine_name)
-        while (job := take()) is not None:
-            _synthesize(engine, cache, job)
-            done()
-        for feeder in feeders:
-            feeder.join()
-        if not failures:
-            helpers.close()
+        for thread in threads:
+            thread.start()
+        work()  # this thread too
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)  # a short wait: Ctrl-C is seen at once
     except BaseException:
         stop.set()
-        helpers.stop()
         raise
     if failures:
-        helpers.stop()
-        if isinstance(failures[0], BrokenProcessPool):
-            raise EngineError("a synthesis worker died; run again, or with --workers 1 to see why") from None
         raise failures[0]
 
 
 def _synthesize(engine: SpeechEngine, cache: SegmentCache, job: Job) -> None:
     try:
-        pcm = engine.synthesize(job.text, job.voice)
+        pcm = engine.synthesize(job.text, job.voice, job.what)
     except PodcastError:
         raise
     except Exception as exc:  # keep the message, lose the unpicklable parts
-        raise EngineError(f"synthesis failed for {job.text[:40]!r}: {exc}") from None
+        raise EngineError(f"{job.what or 'synthesis'} failed for {job.text[:40]!r}: {exc}") from None
     store(cache, job.key, pcm, engine.sample_rate)
-
-
-def _start_processes(pool, count: int) -> None:
-    """Start the pool's processes now, from this thread, with Ctrl-C ignored until they take over.
-
-    A worker interrupted while its interpreter starts would print a traceback; started
-    with SIGINT ignored, it never sees the Ctrl-C that this process handles. A Ctrl-C in
-    the few milliseconds that starting them takes is lost: pressed again, it is not.
-    """
-    import threading
-
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-    try:
-        for _ in range(count):
-            pool.submit(os.getpid)  # each submission starts one more process
-    finally:
-        if main:
-            signal.signal(signal.SIGINT, previous)
-
-
-def _stop(pool) -> None:
-    """Stop a pool now: end the workers, cancel what is queued, and wait for the pool's thread.
-
-    Left running, that thread can race CPython 3.11's exit hook for the pool's wake-up
-    pipe, which prints a traceback at exit.
-    """
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-_worker: tuple[SpeechEngine, SegmentCache] | None = None
-
-
-def _start_worker(engine_name: str, cache_root: str, parent: int) -> None:
-    global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    _end_with_parent()
-    if os.getppid() != parent:  # the parent died before we could ask to follow it
-        os._exit(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)  # nothing a library prints may reach our stdout
-    logging.basicConfig(level=logging.WARNING)
-    _worker = (create_engine(engine_name), SegmentCache(Path(cache_root)))
-
-
-def _end_with_parent() -> None:
-    """Ask Linux to end this worker when its parent dies (kill -9 leaves no orphans)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: workers end when the pool's pipe closes
-
-
-def _work(job: Job) -> str:
-    assert _worker is not None
-    engine, cache = _worker
-    _synthesize(engine, cache, job)
-    return job.key
 
 
 def store(cache: SegmentCache, key: str, pcm: bytes, sample_rate: int) -> None:

@@ -18,7 +18,7 @@ def list_voices(language: str = "") -> tuple[list[EngineVoice], list[str]]:
     """The engine's voices (those whose language starts with `language`) and variants."""
     engine = create_engine()
     voices = [v for v in engine.voices() if v.language.startswith(language.lower())]
-    return voices, engine.variants()
+    return voices, engine.variants()  # nothing spoken: no speech server to close
 
 
 def _cast_for(script: Path | None, cast_file: Path | None):
@@ -45,10 +45,14 @@ def render_preview(script: Path | None, speaker: str, cast_file: Path | None) ->
     if speaker not in voices:
         raise CastError(f"no speaker {speaker!r} in {script.name}; speakers: {', '.join(voices)}", script)
     engine = create_engine()
-    check_voices(engine, {speaker: voices[speaker]}, cast)
-    name = episode.speaker(speaker).name
-    text = load_lexicon(script).apply(PREVIEW_TEXT.format(name=name))
-    pcm = engine.synthesize(text, voices[speaker])
+    try:
+        engine.warm_up()
+        check_voices(engine, {speaker: voices[speaker]}, cast)
+        name = episode.speaker(speaker).name
+        text = load_lexicon(script).apply(PREVIEW_TEXT.format(name=name))
+        pcm = engine.synthesize(text, voices[speaker], f"the preview of {speaker}")
+    finally:
+        engine.close()
     target = default_output(script).with_name(f"preview-{speaker}.mp3")
     target.parent.mkdir(parents=True, exist_ok=True)
     encode_mp3([pcm], engine.sample_rate, target)

@@ -19,8 +19,16 @@ if TYPE_CHECKING:
 ENGINES = {
     "espeak": "audio.engines.espeak:EspeakEngine",
     "tone": "audio.engines.tone:ToneEngine",
+    "stall": "audio.engines.tone:StallEngine",
 }
-"""Engine name → `module:class`. A new offline engine is one more entry."""
+"""Engine name → `module:class`, in the render's process. A new offline engine is one more entry here
+and one in `SPEAKERS`."""
+SPEAKERS = {
+    "espeak": "audio.engines.espeak:EspeakSpeaker",
+    "tone": "audio.engines.tone:ToneSpeaker",
+    "stall": "audio.engines.tone:StallSpeaker",
+}
+"""Engine name → `module:class` of what speaks in the fork server (see `forkserver`)."""
 
 DEFAULT_ENGINE = "espeak"
 
@@ -64,8 +72,20 @@ class SpeechEngine(Protocol):
         sound?): that depends only on the voice's name and variant, so once heard it holds
         at any rate, pitch or volume."""
 
-    def synthesize(self, text: str, voice: Voice) -> bytes:
-        """Speak `text` with `voice`: signed 16-bit little-endian mono PCM at `sample_rate`."""
+    def details(self) -> list[str]:
+        """Lines for `podcast doctor`: library, version, why it was chosen, a timed utterance."""
+
+    def synthesize(self, text: str, voice: Voice, what: str = "") -> bytes:
+        """Speak `text` with `voice`: signed 16-bit little-endian mono PCM at `sample_rate`.
+
+        Every call speaks from the same engine state, so the same text and voice give the
+        same samples; `what` names the utterance in errors (a segment id)."""
+
+    def warm_up(self) -> None:
+        """Start, in the background, what speaking needs (its speech server)."""
+
+    def close(self) -> None:
+        """Release what the engine started (its speech server)."""
 
 
 def create_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
@@ -77,6 +97,12 @@ def create_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise EngineError(f"unknown speech engine {name!r}{hint}; known: {', '.join(ENGINES)}") from None
     module, cls = target.split(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+def create_speaker(name: str):
+    """What speaks for the engine called `name` inside the fork server."""
+    module, cls = SPEAKERS[name].split(":")
     return getattr(importlib.import_module(module), cls)()
 
 

@@ -1,46 +1,49 @@
-"""pyttsx3 over libespeak-ng: the default engine, and the home of pyttsx3's quirks.
+"""libespeak-ng through pyttsx3's binding: the default engine.
 
-pyttsx3 2.99 starts the engine, lists the voices and binds libespeak-ng through its
-`_espeak` module. Its run loop (`save_to_file` + `runAndWait`) is not used for speech,
-because of the traps of its espeak driver:
+Two halves. `EspeakEngine`, in the render's process, knows the library (which one,
+its version, its voices and variants) and checks voices; it never speaks. Speech
+comes from a fork server (`forkserver`) whose `EspeakSpeaker` starts libespeak-ng
+once, in synchronous mode, and speaks each utterance in a fresh child:
 
-- `runAndWait()` returns before espeak-ng's thread has finished (and before the WAV
-  file exists); its `stop()` cancels the next utterance when the library still counts
-  as busy, which cut utterances short at random; and it drops the samples that arrive
-  with the end-of-utterance event. The adapter starts espeak-ng with synchronous
-  output (its asynchronous thread also costs a third of the time in hand-offs), calls
-  the binding's `Synth`, which returns once everything is spoken, and keeps every
-  sample that its own callback receives.
-- it prints `Audio saved to …` on stdout: its callback is never installed, and stdout
-  is swallowed around synthesis all the same (workers send fd 1 to /dev/null).
-- it grows a bytes object chunk by chunk, quadratic in the text's length: samples go
-  into a list, and long paragraphs are spoken in sentence-sized pieces.
-- property changes go through a queue that runs late while its loop is busy; and
-  espeak-ng keeps traces of the previous voice: a segment in another voice starts
-  from a freshly started library, its voice applied through the binding directly.
-- a process forked after it started hangs in synthesis: `synth.py` uses `spawn`
-  workers, each with its own engine.
+- pyttsx3's own loop (`save_to_file` + `runAndWait`) is not used: it returns before
+  espeak-ng's thread has finished, cancels utterances that the library still counts
+  as busy, and drops the samples that arrive with the end-of-utterance event. The
+  speaker calls the binding's `Synth` in synchronous mode, which returns once
+  everything is spoken, and keeps every sample its callback receives. It never calls
+  `espeak_Synchronize` and never stops and restarts the library: libespeak-ng 1.51
+  (Debian 12, Ubuntu 24.04) loops for ever in `espeak_Synchronize` after a restart.
+- espeak-ng carries state from one utterance to the next (a variant's traits, its
+  noise generator): a child forked from a library that has spoken nothing yet speaks
+  every segment the same way, whatever came before, so the same text and voice give
+  the same samples in any process, on any run.
 - `SetVoiceByName` falls back to the default voice for an unknown name, and ignores an
   unknown variant, without an error: `check_voice` matches names the way espeak-ng does,
   checks the variant file, and hears whether the voice really changes the sound.
+- long paragraphs are spoken in sentence-sized pieces, and samples go into a list
+  (the binding's examples grow a bytes object, quadratic in the text's length).
+
+Which library: `$PODCAST_ESPEAK_LIBRARY` (a file, or `bundled`), else the system's
+libespeak-ng if it passes its check (one utterance, on a deadline, remembered per
+library file), else the one espeakng-loader ships.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import io
+import json
 import logging
 import os
 import re
-import threading
-import weakref
-from concurrent.futures import ThreadPoolExecutor
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import EngineError
 from . import EngineVoice, closest
+
+from .forkserver import ServedEngine
 
 if TYPE_CHECKING:
     from ..model import Voice
@@ -53,31 +56,39 @@ MAX_PIECE_CHARS = 2000
 RATE_RANGE = (80, 450)
 PITCH_RANGE = (0, 99)
 VOLUME_RANGE = (0.0, 2.0)
-_PROBE_TEXT = "Testing, one two."
+PROBE_TEXT = "Testing, one two."
 DEFAULT_VOICE = "gmw/en"
 """What espeak-ng falls back to for a name it does not know."""
+SYSTEM_NAMES = ("libespeak-ng.so.1", "libespeak-ng.1.dylib")
+"""The system's library, as the dynamic loader finds it."""
 
 
-_LIBRARY: dict = {}
-"""Which engine last started libespeak-ng in this process, and with which voice."""
+@dataclass(frozen=True)
+class Library:
+    """Which libespeak-ng a render uses, and why."""
+
+    path: str
+    """What is loaded: a file, or a name the dynamic loader resolves."""
+    data: str | None
+    """Its espeak-ng-data folder, or None for the library's own."""
+    origin: str
+    """`system`, `bundled` or `$PODCAST_ESPEAK_LIBRARY`."""
+    reason: str
+    """Why this one was chosen, in words."""
 
 
-def locate_library() -> tuple[str, str | None, str]:
-    """(library, data folder or None for the library's own, origin) of libespeak-ng.
+def _loaded_path(handle: ctypes.CDLL) -> str:
+    """The file a loaded library came from (Linux: from /proc/self/maps), else its name."""
+    with contextlib.suppress(OSError):
+        name = Path(handle._name).name  # noqa: SLF001 - ctypes keeps the name it was given
+        for line in Path("/proc/self/maps").read_text().splitlines():
+            if name.split(".so")[0] in line and "/" in line:
+                return line[line.index("/") :]
+    return handle._name  # noqa: SLF001
 
-    `$PODCAST_ESPEAK_LIBRARY` may name a library file, or `bundled` to skip the system's.
-    Otherwise the system's libespeak-ng wins, then the one espeakng-loader ships.
-    """
-    wanted = os.environ.get("PODCAST_ESPEAK_LIBRARY", "")
-    if wanted and wanted != "bundled":
-        return wanted, os.environ.get("ESPEAK_DATA_PATH"), f"from $PODCAST_ESPEAK_LIBRARY ({wanted})"
-    if not wanted:
-        for name in ("libespeak-ng.so.1", "libespeak-ng.1.dylib"):  # the system's, found by the loader
-            try:
-                ctypes.CDLL(name)
-            except OSError:
-                continue
-            return name, None, f"system ({name})"
+
+def bundled_library(reason: str) -> Library:
+    """The libespeak-ng that espeakng-loader ships."""
     try:
         import espeakng_loader
     except ImportError:
@@ -85,11 +96,92 @@ def locate_library() -> tuple[str, str | None, str]:
             "libespeak-ng is not installed; install espeak-ng (apt install espeak-ng) "
             "or reinstall this tool so that espeakng-loader comes with it"
         ) from None
-    return (
-        espeakng_loader.get_library_path(),
-        espeakng_loader.get_data_path(),
-        f"bundled by espeakng-loader ({espeakng_loader.get_library_path()})",
-    )
+    return Library(espeakng_loader.get_library_path(), espeakng_loader.get_data_path(), "bundled", reason)
+
+
+def system_library() -> str | None:
+    """The system's libespeak-ng, as a file path, or None if there is none."""
+    for name in SYSTEM_NAMES:
+        try:
+            return _loaded_path(ctypes.CDLL(name))
+        except OSError:
+            continue
+    return None
+
+
+def locate_library() -> Library:
+    """The libespeak-ng to use (see the module's docstring); checks an unknown system library first."""
+    wanted = os.environ.get("PODCAST_ESPEAK_LIBRARY", "")
+    if wanted == "bundled":
+        return bundled_library("$PODCAST_ESPEAK_LIBRARY is 'bundled'")
+    if wanted:
+        return Library(wanted, os.environ.get("ESPEAK_DATA_PATH"), "$PODCAST_ESPEAK_LIBRARY", "named by $PODCAST_ESPEAK_LIBRARY")
+    system = system_library()
+    if system is None:
+        return bundled_library("the system has no libespeak-ng")
+    verdict = library_verdict(system)
+    if verdict.get("works"):
+        return Library(system, None, "system", f"the system's, checked {verdict.get('checked', 'before')}")
+    version = verdict.get("version", "?")
+    fallback = bundled_library(f"the system's libespeak-ng {version} ({system}) failed its check: {verdict.get('error')}")
+    log.warning(
+        "the system's libespeak-ng %s (%s) does not work here (%s); using the bundled one instead "
+        "(set PODCAST_ESPEAK_LIBRARY to choose)", version, system, verdict.get("error"),
+    )  # fmt: skip
+    return fallback
+
+
+def _verdicts_file() -> Path:
+    """Where library verdicts are kept: the user's state folder (a fact of the machine, not of a cache)."""
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("podcast", appauthor=False)) / "libraries.json"
+
+
+def library_verdict(path: str) -> dict:
+    """Whether the library file at `path` speaks: remembered per file (path, size, time), else checked now."""
+    try:
+        stat = os.stat(path)
+        key = f"{path} {stat.st_size} {stat.st_mtime_ns}"
+    except OSError:  # a name the loader resolves: checked by name
+        key = path
+    store = _verdicts_file()
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        known = json.loads(store.read_text(encoding="utf-8"))
+        if isinstance(known.get(key), dict):
+            return known[key]
+    verdict = check_library(Library(path, None, "system", "being checked"))
+    from ..atomic import write_file
+
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        try:
+            known = json.loads(store.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            known = {}
+        known[key] = verdict
+        write_file(store, json.dumps(known, indent=1).encode())
+    return verdict
+
+
+def check_library(library: Library) -> dict:
+    """Start a speech server on `library` and have it speak once, on a deadline: its verdict."""
+    from .forkserver import SpeechServer
+
+    server = SpeechServer("espeak", f"libespeak-ng ({library.path})", _server_env(library))
+    try:
+        hello = server.wait_started()
+    except EngineError as exc:
+        return {"works": False, "error": exc.message, "checked": time.strftime("%Y-%m-%d")}
+    finally:
+        server.close()
+    return {"works": True, "version": hello.get("version", "?"), "checked": time.strftime("%Y-%m-%d")}
+
+
+def _server_env(library: Library) -> dict[str, str]:
+    env = {"PODCAST_ESPEAK_LIBRARY": library.path}
+    if library.data:
+        env["ESPEAK_DATA_PATH"] = library.data
+    return env
 
 
 def sentence_pieces(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
@@ -109,65 +201,105 @@ def sentence_pieces(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
     return [p for p in pieces if p.strip()]
 
 
-class EspeakEngine:
-    """Speech from libespeak-ng, driven through pyttsx3."""
+def _load(library: Library) -> ctypes.CDLL:
+    try:
+        handle = ctypes.CDLL(library.path, mode=ctypes.RTLD_GLOBAL)
+    except OSError as exc:
+        raise EngineError(f"cannot load libespeak-ng from {library.path}: {exc}") from None
+    if library.data:
+        os.environ["ESPEAK_DATA_PATH"] = library.data
+    return handle
+
+
+def _version_of(handle: ctypes.CDLL) -> str:
+    info = handle.espeak_Info
+    info.restype = ctypes.c_char_p
+    info.argtypes = [ctypes.c_void_p]
+    return (info(None) or b"?").decode()
+
+
+class EspeakEngine(ServedEngine):
+    """libespeak-ng, spoken through a fork server."""
 
     name = "espeak"
     sample_rate = SAMPLE_RATE
 
     def __init__(self) -> None:
-        library, data, self._origin = locate_library()
-        try:
-            self._lib = ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
-        except OSError as exc:
-            raise EngineError(f"cannot load libespeak-ng from {library}: {exc}") from None
-        if data:
-            os.environ["ESPEAK_DATA_PATH"] = data
-        self._espeak = None  # pyttsx3 starts when first needed: finding an episode up to date needs only the version
+        self.library = locate_library()
+        self._lib = _load(self.library)
+        self._binding = None  # started when voices are first listed: an up-to-date check needs only the version
         self._voices: list[EngineVoice] | None = None
         self._checked: dict[Voice, str] = {}
-        self._chunks: list[bytes] = []
-        self._helper: ThreadPoolExecutor | None = None
 
     def _start(self):
-        """pyttsx3 and its espeak binding, started once."""
-        if self._espeak is None:
-            try:
-                import pyttsx3
-                from pyttsx3.drivers import _espeak
-            except Exception as exc:  # pyttsx3 raises RuntimeError when it finds no library
-                raise EngineError(f"pyttsx3 cannot use libespeak-ng: {exc}") from None
-            with contextlib.redirect_stdout(io.StringIO()):
-                self._tts = pyttsx3.init("espeak")
-            self._espeak = _espeak
-        return self._espeak
+        """The binding, with the library started in this process (to list voices; it never speaks here)."""
+        if self._binding is None:
+            from .binding import espeak_binding
+
+            binding = espeak_binding()
+            if binding.Initialize(binding.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
+                raise EngineError(f"libespeak-ng could not start ({self.library.path})")
+            self._binding = binding
+        return self._binding
+
+    def server_env(self) -> dict[str, str]:
+        """The server loads the library chosen here."""
+        return _server_env(self.library)
 
     # -- facts -----------------------------------------------------------------------
     def version(self) -> str:
         """libespeak-ng's version."""
-        info = self._lib.espeak_Info
-        info.restype = ctypes.c_char_p
-        info.argtypes = [ctypes.c_void_p]
-        return (info(None) or b"?").decode()
+        return _version_of(self._lib)
 
     def data_path(self) -> Path:
         """The espeak-ng-data folder the library uses."""
         self._start()
         path = ctypes.c_char_p()
         self._lib.espeak_Info.restype = ctypes.c_char_p
+        self._lib.espeak_Info.argtypes = [ctypes.c_void_p]
         self._lib.espeak_Info(ctypes.byref(path))
         return Path((path.value or b"").decode())
 
+    def short(self) -> str:
+        """`libespeak-ng 1.51 (system)`: for error messages."""
+        return f"libespeak-ng {self.version()} ({self.library.origin})"
+
     def describe(self) -> str:
         """Which libespeak-ng is in use."""
-        return f"pyttsx3 + libespeak-ng {self.version()}, {self._origin}, data {self.data_path()}"
+        return f"pyttsx3 + libespeak-ng {self.version()}, {self.library.origin} ({self.library.path}), data {self.data_path()}"
+
+    def details(self) -> list[str]:
+        """For `podcast doctor`: the library's version, path, why it was chosen, and a timed utterance."""
+        from .binding import pyttsx3_version
+
+        lines = [
+            f"libespeak-ng {self.version()}, {self.library.origin}: {self.library.path}",
+            f"chosen because: {self.library.reason}",
+            f"data: {self.data_path()}",
+            f"pyttsx3 {pyttsx3_version()} (its espeak binding)",
+        ]
+        from ..model import Voice
+
+        started = time.perf_counter()
+        self.server().wait_started()
+        ready = time.perf_counter()
+        pcm = self.synthesize(PROBE_TEXT, Voice("en-us"))
+        took = time.perf_counter() - ready
+        lines.append(f"speech server started in {ready - started:.2f} s")
+        lines.append(f"spoke {PROBE_TEXT!r} in {took:.2f} s ({len(pcm) / 2 / self.sample_rate:.2f} s of audio)")
+        return lines
 
     def voices(self) -> list[EngineVoice]:
         """espeak-ng's voices."""
         if self._voices is None:
-            self._start()
+            binding = self._start()
             self._voices = [
-                EngineVoice(v.id, v.name, (v.languages or [""])[0]) for v in self._tts.getProperty("voices")
+                EngineVoice(
+                    v.identifier.decode(errors="replace").lower(),
+                    v.name.decode(errors="replace"),
+                    v.languages[1:].decode(errors="ignore") if v.languages else "",
+                )
+                for v in binding.ListVoices(None)
             ]
         return self._voices
 
@@ -208,73 +340,67 @@ class EspeakEngine:
         if not hear:
             return
         # Hear it: the voice must sound unlike the default, the variant unlike no variant.
-        from ..model import Voice  # not needed to find an episode up to date
+        from ..model import Voice
 
         plain = Voice(voice.name, "", voice.rate, voice.pitch, voice.volume)
-        if voice.variant and self.synthesize(_PROBE_TEXT, voice) == self.synthesize(_PROBE_TEXT, plain):
+        if voice.variant and self.synthesize(PROBE_TEXT, voice) == self.synthesize(PROBE_TEXT, plain):
             raise ValueError(f"variant {voice.variant!r} does not change the sound of {voice.name!r}")
         fallback = Voice(DEFAULT_VOICE, "", voice.rate, voice.pitch, voice.volume)
-        if resolved.id != DEFAULT_VOICE and self.synthesize(_PROBE_TEXT, plain) == self.synthesize(
-            _PROBE_TEXT, fallback
+        if resolved.id != DEFAULT_VOICE and self.synthesize(PROBE_TEXT, plain) == self.synthesize(
+            PROBE_TEXT, fallback
         ):
             raise ValueError(f"voice {voice.name!r} sounds like espeak-ng's default voice; it does not take effect")
         self._checked[voice] = resolved.id
 
-    # -- speaking --------------------------------------------------------------------
-    def synthesize(self, text: str, voice: Voice) -> bytes:
-        """Speak `text`, sentence by sentence, and return its PCM."""
-        self._apply(voice)
-        return b"".join(self._utter(piece) for piece in sentence_pieces(text))
 
-    def _speaker(self) -> ThreadPoolExecutor:
-        if self._helper is None:
-            self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="espeak")
-        return self._helper
+class EspeakSpeaker:
+    """The fork server's half: libespeak-ng started once, in synchronous mode; speaks in forked children."""
 
-    def _apply(self, voice: Voice) -> None:
-        # pyttsx3 queues property changes while its loop is busy and applies them late;
-        # its espeak binding applies them at once.
-        es = self._start()
-        # espeak-ng keeps traces of the previous voice (a variant's `consonants`, `flutter`,
-        # …): a segment in another voice starts from a freshly started library, so that it
-        # sounds the same whatever came before it. That costs 10–20 ms, so segments of one
-        # voice follow each other without it (synthesis sorts them so).
-        # The library (and so its voice and callback) is one per process, whatever the engines.
-        owner = _LIBRARY.get("owner")
-        if owner is None or owner() is not self or _LIBRARY.get("voice") != voice.label:
-            _LIBRARY.clear()
-            es.Synchronize()
-            es.Terminate()
-            if es.Initialize(es.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
-                raise EngineError("espeak-ng could not start again")
-            es.SetSynthCallback(self._on_synth)
-            es.SetVoiceByName(voice.label.encode())
-            _LIBRARY.update(owner=weakref.ref(self), voice=voice.label)  # weak: engines end as before
+    probe_text = PROBE_TEXT
+
+    @property
+    def probe_voice(self) -> Voice:
+        """The voice of the first utterance, which shows that the library speaks."""
+        from ..model import Voice
+
+        return Voice("en")
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._binding = None
+        self.version = "?"
+
+    def start(self) -> None:
+        """Load and start the library named by the environment (see `_server_env`)."""
+        library = locate_library()  # the server's environment names the library: no check, no fallback
+        handle = _load(library)
+        self.version = _version_of(handle)
+        from .binding import espeak_binding
+
+        binding = espeak_binding()
+        if binding.Initialize(binding.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
+            raise EngineError(f"libespeak-ng {self.version} could not start ({library.path})")
+        binding.SetSynthCallback(self._on_synth)
+        self._binding = binding
+
+    def speak(self, text: str, voice: Voice) -> bytes:
+        """Speak `text`, sentence by sentence: its PCM (in a forked child, once)."""
+        es = self._binding
+        es.SetVoiceByName(voice.label.encode())
         es.SetParameter(es.RATE, int(voice.rate), 0)
         es.SetParameter(es.VOLUME, int(round(voice.volume * 100)), 0)
         es.SetParameter(es.PITCH, int(voice.pitch), 0)
+        pcm = []
+        for piece in sentence_pieces(text):
+            self._chunks = []
+            # Synchronous output: Synth returns once everything is spoken.
+            es.Synth(piece.encode("utf-8"), flags=es.ENDPAUSE | es.CHARS_UTF8)
+            if not self._chunks:
+                raise EngineError(f"espeak-ng produced no audio for {piece[:40]!r}")
+            pcm.extend(self._chunks)
+        return b"".join(pcm)
 
     def _on_synth(self, wav, numsamples, events) -> int:
         if numsamples > 0:
             self._chunks.append(ctypes.string_at(wav, numsamples * 2))
         return 0
-
-    def _utter(self, piece: str) -> bytes:
-        es = self._espeak
-        self._chunks = []
-        with contextlib.redirect_stdout(io.StringIO()):
-            # Synchronous output: Synth returns once everything is spoken. Its callback runs
-            # Python code, and ctypes prints and drops an exception raised there: on the main
-            # thread, Ctrl-C (KeyboardInterrupt) would be lost. So the main thread waits for
-            # a helper thread to speak, and Ctrl-C interrupts the wait.
-            text = piece.encode("utf-8")
-            if threading.current_thread() is threading.main_thread():
-                self._speaker().submit(es.Synth, text, flags=es.ENDPAUSE | es.CHARS_UTF8).result()
-            else:
-                es.Synth(text, flags=es.ENDPAUSE | es.CHARS_UTF8)
-            if es.Synchronize() != 0:
-                raise EngineError(f"espeak-ng did not finish speaking {piece[:40]!r}")
-        pcm = b"".join(self._chunks)
-        if not pcm:
-            raise EngineError(f"espeak-ng produced no audio for {piece[:40]!r}")
-        return pcm

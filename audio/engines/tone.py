@@ -2,25 +2,31 @@
 
 Each word becomes a 250 ms tone whose frequency follows the voice's pitch, so that
 timing arithmetic (chapters back to back, marks in pauses) can be checked exactly.
+It speaks through the same fork server as espeak-ng. `stall` is the tone engine
+with a speaker that never finishes a segment: it shows what a stuck engine does to a
+render (its deadline ends it).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from array import array
 
 from ..model import Voice
 from . import EngineVoice
+from .forkserver import ServedEngine
 
 WORD_MS = 250
 GAP_MS = 50
+SAMPLE_RATE = 22050
 
 
-class ToneEngine:
+class ToneEngine(ServedEngine):
     """Beeps instead of speech."""
 
     name = "tone"
-    sample_rate = 22050
+    sample_rate = SAMPLE_RATE
 
     def version(self) -> str:
         """Fixed version: the tones never change."""
@@ -29,6 +35,10 @@ class ToneEngine:
     def describe(self) -> str:
         """What this engine is."""
         return "tone test engine (250 ms per word)"
+
+    def details(self) -> list[str]:
+        """For `podcast doctor`."""
+        return [self.describe()]
 
     def voices(self) -> list[EngineVoice]:
         """One voice per pitch family."""
@@ -43,13 +53,34 @@ class ToneEngine:
         if voice.name != "tone" or voice.variant:
             raise ValueError(f"unknown voice {voice.label!r} (the tone engine has only 'tone')")
 
-    def synthesize(self, text: str, voice: Voice) -> bytes:
+
+class StallEngine(ToneEngine):
+    """The tone engine, stuck: every segment misses its deadline."""
+
+    name = "stall"
+
+    def describe(self) -> str:
+        """What this engine is."""
+        return "stall test engine (never finishes a segment)"
+
+
+class ToneSpeaker:
+    """The fork server's half of the tone engine."""
+
+    probe_text = "Testing, one two."
+    probe_voice = Voice("tone")
+    version = "1"
+
+    def start(self) -> None:
+        """Nothing to start."""
+
+    def speak(self, text: str, voice: Voice) -> bytes:
         """One tone per word, with short gaps between words."""
         freq = 110.0 * 2 ** (voice.pitch / 24)
         amplitude = int(8000 * min(voice.volume, 2.0))
-        word = int(self.sample_rate * WORD_MS / 1000)
-        gap = int(self.sample_rate * GAP_MS / 1000)
-        tone = array("h", (int(amplitude * math.sin(2 * math.pi * freq * i / self.sample_rate)) for i in range(word)))
+        word = int(SAMPLE_RATE * WORD_MS / 1000)
+        gap = int(SAMPLE_RATE * GAP_MS / 1000)
+        tone = array("h", (int(amplitude * math.sin(2 * math.pi * freq * i / SAMPLE_RATE)) for i in range(word)))
         silence = array("h", bytes(2 * gap))
         out = array("h")
         for n in range(max(1, len(text.split()))):
@@ -57,3 +88,14 @@ class ToneEngine:
                 out.extend(silence)
             out.extend(tone)
         return out.tobytes()
+
+
+class StallSpeaker(ToneSpeaker):
+    """Speaks its probe, then hangs on every segment, as a broken library would."""
+
+    def speak(self, text: str, voice: Voice) -> bytes:
+        """The probe as a tone; anything else never returns."""
+        if text == self.probe_text:
+            return super().speak(text, voice)
+        while True:
+            time.sleep(3600)

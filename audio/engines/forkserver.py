@@ -1,0 +1,414 @@
+"""Speech from a fork server: every utterance spoken by a fresh copy of one started engine, on a deadline.
+
+The server is a process of its own, started with this Python and this `audio`
+package. It starts the engine's `Speaker` once (libespeak-ng: loaded and initialised,
+nothing spoken), then forks a child for each request; the child speaks, writes the
+PCM into a pipe and exits. So:
+
+- every utterance starts from the same engine state: the same text and voice give
+  the same samples whatever was spoken before (espeak-ng carries state from one
+  utterance to the next, so a process that speaks twice does not);
+- the library is started once per server and never stopped and started again
+  (libespeak-ng 1.51 hangs in `espeak_Synchronize` after that);
+- a child that misses its deadline is killed, and its request fails with one clear
+  error; a server that stops answering is killed too (`SpeechServer.synthesize`);
+- requests run side by side, one child each, as many as the client sends at once.
+
+The server holds no threads, so forking it is safe. It ends when its standard input
+closes (the client ended, even by kill -9), killing any child still speaking.
+
+Messages, both ways: an 8-byte header (JSON length, payload length, big-endian),
+the JSON, the payload (the PCM of an answer).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict
+from pathlib import Path
+
+from ..errors import EngineError
+from ..model import Voice
+
+_HEADER = struct.Struct(">II")
+GRACE = 10.0
+"""Seconds the client waits past a request's deadline before it gives up on the server itself."""
+START_TIMEOUT = 30.0
+"""Seconds the server may take to start its engine."""
+
+
+def deadline(text: str) -> float:
+    """Seconds an utterance of `text` may take: a few seconds, plus a margin per character.
+
+    espeak-ng speaks about a thousand characters in 20 ms; the margin covers a slow,
+    busy machine and a slower engine many times over.
+    """
+    return 5.0 + 0.02 * len(text)
+
+
+def _pack(header: dict, payload: bytes = b"") -> bytes:
+    data = json.dumps(header).encode()
+    return _HEADER.pack(len(data), len(payload)) + data + payload
+
+
+def _read_exactly(stream, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+# -- the client side -------------------------------------------------------------------
+
+
+class SpeechServer:
+    """A fork server for the engine called `engine_name`; `synthesize` may be called from many threads."""
+
+    def __init__(self, engine_name: str, describe: str = "", env: dict[str, str] | None = None):
+        self.engine_name = engine_name
+        self.describe = describe or engine_name
+        """Which engine and library, for error messages."""
+        self._errors = tempfile.TemporaryFile()
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, **(env or {})}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "audio.engines.forkserver", engine_name],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, env=env,
+            )  # fmt: skip
+        except OSError as exc:
+            raise EngineError(f"cannot start the speech server ({exc.strerror})") from None
+        self._lock = threading.Lock()
+        self._pending: dict[int, Future] = {}
+        self._next = 0
+        self._started: Future = Future()
+        self._closed = False
+        self._reader = threading.Thread(target=self._read, name="speech-server", daemon=True)
+        self._reader.start()
+
+    def wait_started(self) -> dict:
+        """What the server said when its engine started; raises `EngineError` if it could not."""
+        try:
+            return self._started.result(timeout=START_TIMEOUT)
+        except FutureTimeout:
+            self.kill()
+            raise EngineError(f"{self.describe} did not start within {START_TIMEOUT:.0f} s") from None
+
+    def synthesize(self, text: str, voice: Voice, what: str = "") -> bytes:
+        """Speak `text` with `voice` in a fresh child; `what` names the utterance in errors."""
+        self.wait_started()
+        limit = deadline(text)
+        future: Future = Future()
+        with self._lock:
+            if self._closed:
+                raise EngineError("the speech server has been stopped")
+            self._next += 1
+            number = self._next
+            self._pending[number] = future
+            message = _pack({"id": number, "text": text, "voice": asdict(voice), "deadline": limit})
+            try:
+                assert self._process.stdin is not None
+                self._process.stdin.write(message)
+                self._process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                self._pending.pop(number, None)
+                raise EngineError(f"{self.describe} stopped answering{self._last_error()}") from None
+        try:
+            return future.result(timeout=limit + GRACE)
+        except FutureTimeout:
+            self.kill()
+            raise EngineError(
+                f"{what or 'speech'}: {self.describe} gave no answer within {limit + GRACE:.0f} s (voice {voice.label})"
+            ) from None
+        except EngineError as exc:
+            raise EngineError(f"{what or 'speech'}: {exc.message} (voice {voice.label}, {self.describe})") from None
+        finally:
+            with self._lock:
+                self._pending.pop(number, None)
+
+    def _read(self) -> None:
+        stream = self._process.stdout
+        assert stream is not None
+        try:
+            while True:
+                header = _read_exactly(stream, _HEADER.size)
+                if header is None:
+                    break
+                size, length = _HEADER.unpack(header)
+                body = _read_exactly(stream, size)
+                payload = _read_exactly(stream, length) if length else b""
+                if body is None or payload is None:
+                    break
+                answer = json.loads(body)
+                if "hello" in answer:
+                    if answer.get("ok"):
+                        self._started.set_result(answer)
+                    else:
+                        self._started.set_exception(EngineError(answer.get("error", "the engine could not start")))
+                    continue
+                with self._lock:
+                    future = self._pending.get(answer["id"])
+                if future is None:
+                    continue
+                if answer.get("ok"):
+                    future.set_result(payload)
+                else:
+                    future.set_exception(EngineError(answer.get("error", "speech failed")))
+        except (OSError, ValueError):
+            pass
+        # The server ended: nothing pending will be answered.
+        ended = EngineError(f"{self.describe} ended unexpectedly{self._last_error()}")
+        if not self._started.done():
+            self._started.set_exception(ended)
+        with self._lock:
+            pending, self._pending = list(self._pending.values()), {}
+        for future in pending:
+            if not future.done():
+                future.set_exception(ended)
+
+    def _last_error(self) -> str:
+        with contextlib.suppress(OSError, ValueError):
+            self._errors.seek(0)
+            lines = self._errors.read().decode(errors="replace").strip().splitlines()
+            if lines:
+                return f" ({lines[-1][:200]})"
+        return ""
+
+    def close(self) -> None:
+        """Let the server end (it ends its children) and wait for it."""
+        with self._lock:
+            self._closed = True
+        with contextlib.suppress(OSError):
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._reader.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self._errors.close()
+
+    def kill(self) -> None:
+        """End the server now (its children die with it)."""
+        with self._lock:
+            self._closed = True
+        with contextlib.suppress(OSError):
+            self._process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+
+
+class ServedEngine:
+    """What an engine whose speech comes from a fork server shares: the server, started on first use."""
+
+    name: str
+    _server: SpeechServer | None = None
+
+    def server_env(self) -> dict[str, str]:
+        """What the server's environment must add (which library to load)."""
+        return {}
+
+    def short(self) -> str:
+        """Which engine (and library), in a few words, for error messages."""
+        return self.name
+
+    def server(self) -> SpeechServer:
+        """The fork server that speaks for this engine, started on first use."""
+        if self._server is None:
+            self._server = SpeechServer(self.name, self.short(), self.server_env())
+        return self._server
+
+    def warm_up(self) -> None:
+        """Start the speech server now, in the background, so that it is ready when speech is needed."""
+        self.server()
+
+    def synthesize(self, text: str, voice: Voice, what: str = "") -> bytes:
+        """Speak `text` in a fresh child of the speech server; `what` names it in errors."""
+        return self.server().synthesize(text, voice, what)
+
+    def close(self) -> None:
+        """Stop the speech server, if one was started."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+
+# -- the server side -------------------------------------------------------------------
+
+
+def _end_with_parent(sig: int) -> None:
+    """Ask Linux to send `sig` to this process when its parent ends."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, sig)  # PR_SET_PDEATHSIG
+
+
+def serve(engine_name: str) -> None:
+    """Run the server: start the engine's speaker, then fork a child per request until stdin closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the client handles Ctrl-C, and ends us
+    _end_with_parent(signal.SIGKILL)
+    out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # nothing a library prints may reach the answers
+
+    def send(header: dict, payload: bytes = b"") -> None:
+        data = _pack(header, payload)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(out, view) :]
+
+    try:
+        from . import create_speaker
+
+        speaker = create_speaker(engine_name)
+        speaker.start()
+        took = _probe(speaker)
+    except Exception as exc:  # noqa: BLE001 - reported to the client as one line
+        send({"hello": True, "ok": False, "error": getattr(exc, "message", None) or str(exc)})
+        return
+    send({"hello": True, "ok": True, "pid": os.getpid(), "version": getattr(speaker, "version", "?"), "probe": took})
+
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ, None)
+    children: dict[int, dict] = {}  # read fd → {pid, id, deadline, data}
+    incoming = b""
+    open_input = True
+    while open_input or children:
+        now = time.monotonic()
+        soonest = min((c["deadline"] for c in children.values()), default=None)
+        for key, _ in selector.select(None if soonest is None else max(0.0, soonest - now)):
+            if key.fd == 0:
+                chunk = os.read(0, 1 << 16)
+                if not chunk:
+                    open_input = False
+                    selector.unregister(0)
+                    for child in children.values():  # the client is gone: so is its work
+                        with contextlib.suppress(OSError):
+                            os.kill(child["pid"], signal.SIGKILL)
+                    continue
+                incoming += chunk
+                while len(incoming) >= _HEADER.size:
+                    size, length = _HEADER.unpack_from(incoming)
+                    if len(incoming) < _HEADER.size + size + length:
+                        break
+                    request = json.loads(incoming[_HEADER.size : _HEADER.size + size])
+                    incoming = incoming[_HEADER.size + size + length :]
+                    fd, child = _fork(speaker, request, out)
+                    children[fd] = child
+                    selector.register(fd, selectors.EVENT_READ, None)
+            else:
+                child = children[key.fd]
+                chunk = os.read(key.fd, 1 << 20)
+                if chunk:
+                    child["data"].append(chunk)
+                    continue
+                selector.unregister(key.fd)
+                os.close(key.fd)
+                del children[key.fd]
+                _, status = os.waitpid(child["pid"], 0)
+                send(*_answer(child, status))
+        now = time.monotonic()
+        for fd, child in list(children.items()):
+            if child["deadline"] <= now:
+                with contextlib.suppress(OSError):
+                    os.kill(child["pid"], signal.SIGKILL)
+                os.waitpid(child["pid"], 0)
+                selector.unregister(fd)
+                os.close(fd)
+                del children[fd]
+                send({"id": child["id"], "ok": False, "error": f"no answer within its deadline of {child['limit']:.0f} s"})
+
+
+PROBE_DEADLINE = 5.0
+"""Seconds the first utterance of a server may take: a library that hangs is found before any real work."""
+
+
+def _probe(speaker) -> float:
+    """Speak the speaker's probe text in a child, on a deadline; its time in seconds, or raise EngineError."""
+    started = time.monotonic()
+    request = {"id": 0, "text": speaker.probe_text, "voice": asdict(speaker.probe_voice), "deadline": PROBE_DEADLINE}
+    fd, child = _fork(speaker, request, -1)
+    selector = selectors.DefaultSelector()
+    selector.register(fd, selectors.EVENT_READ, None)
+    try:
+        while True:
+            left = child["deadline"] - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                with contextlib.suppress(OSError):
+                    os.kill(child["pid"], signal.SIGKILL)
+                os.waitpid(child["pid"], 0)
+                raise EngineError(f"its first utterance did not finish within {PROBE_DEADLINE:.0f} s")
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            child["data"].append(chunk)
+    finally:
+        selector.close()
+        os.close(fd)
+    _, status = os.waitpid(child["pid"], 0)
+    answer, pcm = _answer(child, status)
+    if not answer["ok"]:
+        raise EngineError(f"its first utterance failed: {answer['error']}")
+    if not pcm:
+        raise EngineError("its first utterance made no sound")
+    return round(time.monotonic() - started, 4)
+
+
+def _fork(speaker, request: dict, out: int) -> tuple[int, dict]:
+    """Start a child that speaks `request` into a pipe; (read end, the child's record)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: speak, write, exit without running anything of the parent's
+        status = 0
+        try:
+            os.close(read)
+            if out >= 0:
+                os.close(out)
+            _end_with_parent(signal.SIGKILL)
+            pcm = speaker.speak(request["text"], Voice(**request["voice"]))
+            data = b"\0" + pcm
+        except BaseException as exc:  # noqa: BLE001 - reported to the client as one line
+            data = b"\1" + (getattr(exc, "message", None) or str(exc) or type(exc).__name__).encode(errors="replace")
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(write, view) :]
+        except OSError:
+            status = 1
+        os._exit(status)
+    os.close(write)
+    limit = float(request.get("deadline", 60.0))
+    return read, {"pid": pid, "id": request["id"], "deadline": time.monotonic() + limit, "limit": limit, "data": []}
+
+
+def _answer(child: dict, status: int) -> tuple[dict, bytes]:
+    data = b"".join(child["data"])
+    if data[:1] == b"\0" and os.waitstatus_to_exitcode(status) == 0:
+        return {"id": child["id"], "ok": True}, data[1:]
+    if data[:1] == b"\1":
+        return {"id": child["id"], "ok": False, "error": data[1:].decode(errors="replace")}, b""
+    code = os.waitstatus_to_exitcode(status)
+    how = f"signal {-code}" if code < 0 else f"exit code {code}"
+    return {"id": child["id"], "ok": False, "error": f"the speaking process ended with {how}"}, b""
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
