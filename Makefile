@@ -20,8 +20,14 @@ install-test: $(BIN)/python
 episode: install
 	$(BIN)/podcast render
 
+# The tests that speak run again with the bundled libespeak-ng when the system has its own
+# (the first run used the system's): both libraries users have are tested.
 test: install-test
 	$(BIN)/python -m pytest
+	@if $(BIN)/python -c "import ctypes; ctypes.CDLL('libespeak-ng.so.1')" 2>/dev/null; then \
+	  echo "== the tests that speak, again with the bundled libespeak-ng =="; \
+	  PODCAST_ESPEAK_LIBRARY=bundled $(BIN)/python -m pytest -m espeak; \
+	fi
 
 bench: install-test
 	$(BIN)/python -m tests.bench

@@ -52,6 +52,16 @@ def _run(action):
         _fail("interrupted; the previous episode is unchanged, finished segments stay cached", ExitCode.INTERRUPTED)
 
 
+def _run_shown(quiet: bool, action):
+    """`_run` with progress bars, closed before an error is printed: the error is the last line."""
+
+    def shown():
+        with _Progress(quiet) as progress:
+            return action(progress)
+
+    return _run(shown)
+
+
 class _Progress:
     """A render reporter drawing rich progress bars on stderr."""
 
@@ -133,7 +143,9 @@ def render(
     force: Annotated[bool, typer.Option("--force", help="Synthesize every segment again and rewrite the episode.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
     workers: Annotated[Optional[int], typer.Option("--workers", help="Synthesis processes. Default: one per core.")] = None,
-    engine: Annotated[str, typer.Option("--engine", help="Speech engine: espeak, or tone for tests.")] = "espeak",
+    engine: Annotated[
+        str, typer.Option("--engine", help="Speech engine: espeak; tone and stall (a stuck engine) for tests.")
+    ] = "espeak",
     cover: Annotated[
         Optional[Path], typer.Option("--cover", help="JPEG or PNG to embed as the front cover (else [show] cover).")
     ] = None,
@@ -141,13 +153,13 @@ def render(
     """Render a script to dist/<name>.mp3 with chapters, tags, transcript and chapter file."""
     from .render import render as run_render
 
-    with _Progress(quiet) as progress:
-        result = _run(
-            lambda: run_render(
-                script, out, cast, cache_dir, force=force, engine_name=engine, workers=workers, reporter=progress,
-                cover=cover,
-            )
-        )
+    result = _run_shown(
+        quiet,
+        lambda progress: run_render(
+            script, out, cast, cache_dir, force=force, engine_name=engine, workers=workers, reporter=progress,
+            cover=cover,
+        ),
+    )
     if not quiet and not result.up_to_date:
         _stderr().print(f"synthesized {result.synthesized} segments, {result.cached} from the cache")
     if not quiet:
@@ -250,10 +262,7 @@ def revoice(
     from .revoice import revoice as run_revoice
 
     changes = dict(voice=voice, variant=variant, rate=rate, pitch=pitch, volume=volume, text=text)
-    with _Progress(quiet) as progress:
-        result = _run(
-            lambda: run_revoice(segment, script, out, cache_dir, progress, engine, **changes)
-        )
+    result = _run_shown(quiet, lambda progress: run_revoice(segment, script, out, cache_dir, progress, engine, **changes))
     if not quiet:
         _stderr().print(f"synthesized {result.synthesized} segment(s), {result.cached} from the cache")
         print(result.output)

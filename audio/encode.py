@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,60 @@ def start_on(cpu: int | None, command: list[str], **popen) -> subprocess.Popen:
             os.sched_setaffinity(0, before)
 
 
+FFMPEG_BASE_SECONDS = 30.0
+"""Every ffmpeg run may take this long, whatever its length: starting, a busy machine."""
+FFMPEG_SECONDS_PER_SECOND = 0.5
+"""And this long per second of audio (it encodes speech at about a hundred times real time)."""
+
+
+def ffmpeg_deadline(audio_seconds: float) -> float:
+    """Seconds an ffmpeg run over `audio_seconds` of audio may take before it counts as stuck."""
+    return FFMPEG_BASE_SECONDS + FFMPEG_SECONDS_PER_SECOND * max(0.0, audio_seconds)
+
+
+class Deadline:
+    """Kills a process that is still running when its deadline passes; the deadline grows as audio is fed.
+
+    `expired` says afterwards whether it was the deadline that ended the process.
+    """
+
+    def __init__(self, process: subprocess.Popen, seconds: float):
+        self.process = process
+        self._end = time.monotonic() + seconds
+        self.expired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="ffmpeg-deadline", daemon=True)
+        self._thread.start()
+
+    @property
+    def seconds(self) -> float:
+        """The deadline, in seconds from now."""
+        return self._end - time.monotonic()
+
+    def extend(self, seconds: float) -> None:
+        """Allow `seconds` more (for the audio just fed)."""
+        self._end += seconds
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(1.0, max(0.01, self._end - time.monotonic()))):
+            if time.monotonic() >= self._end and self.process.poll() is None:
+                self.expired = True
+                with contextlib.suppress(OSError):
+                    self.process.kill()
+                return
+
+    def stop(self) -> None:
+        """The process ended: stop watching."""
+        self._done.set()
+        self._thread.join()
+
+    def __enter__(self) -> Deadline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
 def ffmpeg_version(path: str) -> str:
     """The first line of `ffmpeg -version`."""
     try:
@@ -142,18 +197,23 @@ def encode_mp3(
             process = start_on(cpu, command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
         except OSError as exc:
             raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
-        try:
-            assert process.stdin is not None
-            for chunk in pcm:
-                process.stdin.write(chunk)
-            process.stdin.close()
-        except BrokenPipeError:
-            pass
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
-        code = process.wait()
+        width = 4 if sample_format == "s32le" else 2
+        with Deadline(process, ffmpeg_deadline(0)) as deadline:
+            try:
+                assert process.stdin is not None
+                for chunk in pcm:
+                    deadline.extend(FFMPEG_SECONDS_PER_SECOND * len(chunk) / width / sample_rate)
+                    process.stdin.write(chunk)
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
+            code = process.wait()
+        if deadline.expired:
+            raise EncodingError("ffmpeg did not finish in time and was stopped (is the machine overloaded?)", target)
         if code != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip().splitlines()

@@ -18,7 +18,7 @@ from mutagen import MutagenError
 from mutagen.id3 import ID3, TIT2
 from mutagen.mp3 import MP3, HeaderNotFoundError, MPEGInfo
 
-from .encode import find_ffmpeg
+from .encode import ffmpeg_deadline, find_ffmpeg
 from .atomic import check_writable, commit_all, staged
 from .errors import EncodingError, OutputError, PodcastError, TaggingError
 from .tags import read_chapters
@@ -240,9 +240,12 @@ def _cut(episode: EpisodeFile, chapter: StoredChapter, target: Path) -> None:
         "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3", str(target),
     ]  # fmt: skip
     try:
-        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
+        limit = ffmpeg_deadline((chapter.start_ms + chapter.duration_ms) / 1000)  # it decodes from the start
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=limit)
     except OSError as exc:
         raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
+    except subprocess.TimeoutExpired:
+        raise EncodingError(f"ffmpeg did not finish within {limit:.0f} s and was stopped", episode.path) from None
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
         raise EncodingError(f"ffmpeg failed ({lines[-1] if lines else f'exit {done.returncode}'})", episode.path)

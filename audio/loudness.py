@@ -22,7 +22,7 @@ import re
 import subprocess
 from collections.abc import Sequence
 
-from .encode import find_ffmpeg, start_on
+from .encode import ffmpeg_deadline, find_ffmpeg, start_on
 from .errors import EncodingError
 
 CALIBRATION_TEXT = (
@@ -94,9 +94,13 @@ def analyse_segments(
         process = start_on(cpu, command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     except OSError as exc:
         raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
+    limit = ffmpeg_deadline(position * BLOCK_HOP)
     with process:
         try:
-            _, errors = process.communicate(b"".join(stream), timeout=3600)
+            _, errors = process.communicate(b"".join(stream), timeout=limit)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise EncodingError(f"ffmpeg did not measure loudness within {limit:.0f} s and was stopped") from None
         except BaseException:
             process.kill()
             raise

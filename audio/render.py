@@ -101,6 +101,7 @@ def check_voices(
         try:
             engine.check_voice(voice, hear=key not in passed)
         except ValueError as exc:
+            engine.verify()  # a library that cannot speak explains a voice that seems not to work
             source = next((p for p in reversed(cast.sources) if speaker in _speakers_in(p)), cast.sources[-1])
             raise CastError(f"speaker {speaker!r}: {exc}", source) from None
         fresh.add(key)

@@ -75,6 +75,7 @@ def revoice(
         try:  # a voice heard before (at other settings): its new settings are checked, no speech is made
             engine.check_voice(voice, hear=heard_key(engine, voice) not in heard)
         except ValueError as exc:
+            engine.verify()  # a library that cannot speak explains a voice that seems not to work
             raise CastError(f"segment {segment_id}: {exc}", cast_path) from None
         write_override(cast_path, override)
         # the same engine: the voice it has just checked is not checked again

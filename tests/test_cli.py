@@ -49,6 +49,7 @@ def test_directory_as_script(tmp_path):
     assert "is a directory" in result.output
 
 
+@pytest.mark.espeak
 def test_cache_shows_and_clears(tmp_path, project):
     from audio.render import render
 

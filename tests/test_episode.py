@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.espeak  # speaks with libespeak-ng: run against both libraries
+
 ROOT = Path(__file__).resolve().parents[1]
 HEADINGS = [
     "Effective compression method in pre-training",

@@ -305,6 +305,7 @@ BAD_CASTS = {
 }
 
 
+@pytest.mark.espeak
 @pytest.mark.parametrize("kind", BAD_CASTS)
 def test_bad_cast_or_lexicon_is_one_line_before_any_synthesis(kind, project, tiny, cache_dir):
     name, text, says = BAD_CASTS[kind]
@@ -542,6 +543,7 @@ KILLS = [
 ]
 
 
+@pytest.mark.espeak
 @pytest.mark.parametrize(("sig", "moment"), KILLS, ids=[f"{s}-{m.replace(' ', '-')}" for s, m in KILLS])
 def test_interrupted_render_loses_nothing(sig, moment, kill_base, tmp_path):
     warm, ready = MOMENTS[moment]
@@ -584,6 +586,7 @@ def test_interrupted_render_loses_nothing(sig, moment, kill_base, tmp_path):
     assert not [name for name in files(dist) if name.endswith((".part", ".previous"))]
 
 
+@pytest.mark.espeak
 def test_ctrl_c_while_starting(kill_base, tmp_path):
     root, env = _copy_project(kill_base, tmp_path, warm=True)
     before = files(root / "dist")
@@ -596,6 +599,7 @@ def test_ctrl_c_while_starting(kill_base, tmp_path):
     one_error(code, (tmp_path / "render.err").read_text(), 130, None, "error: interrupted")
 
 
+@pytest.mark.espeak
 def test_workers_end_with_a_killed_render(kill_base, tmp_path):
     root, env = _copy_project(kill_base, tmp_path, warm=False)
     process = _start(root, env, tmp_path / "render")

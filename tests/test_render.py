@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from audio.cli import app
 from audio.render import render
 
+pytestmark = pytest.mark.espeak  # speaks with libespeak-ng: run against both libraries
+
 runner = CliRunner()
 
 

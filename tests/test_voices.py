@@ -19,6 +19,8 @@ from audio.errors import CastError
 from audio.model import Voice
 from audio.render import render
 
+pytestmark = pytest.mark.espeak  # speaks with libespeak-ng: run against both libraries
+
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -81,6 +81,9 @@ class SpeechEngine(Protocol):
         Every call speaks from the same engine state, so the same text and voice give the
         same samples; `what` names the utterance in errors (a segment id)."""
 
+    def verify(self) -> None:
+        """Raise `EngineError` if what speaking needs was started and failed (a library that hangs)."""
+
     def warm_up(self) -> None:
         """Start, in the background, what speaking needs (its speech server)."""
 

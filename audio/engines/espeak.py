@@ -99,13 +99,24 @@ def bundled_library(reason: str) -> Library:
     return Library(espeakng_loader.get_library_path(), espeakng_loader.get_data_path(), "bundled", reason)
 
 
-def system_library() -> str | None:
-    """The system's libespeak-ng, as a file path, or None if there is none."""
+def system_library() -> tuple[str, str] | None:
+    """(file path, version) of the system's libespeak-ng, or None if there is none.
+
+    The library is loaded to be found, then unloaded: a library that is not chosen must
+    not stay in this process, where pyttsx3's binding (which loads by name) would find it.
+    """
+    import _ctypes
+
     for name in SYSTEM_NAMES:
         try:
-            return _loaded_path(ctypes.CDLL(name))
+            handle = ctypes.CDLL(name)
         except OSError:
             continue
+        try:
+            return _loaded_path(handle), _version_of(handle)
+        finally:
+            with contextlib.suppress(OSError):
+                _ctypes.dlclose(handle._handle)  # noqa: SLF001 - ctypes has no public unload
     return None
 
 
@@ -116,13 +127,13 @@ def locate_library() -> Library:
         return bundled_library("$PODCAST_ESPEAK_LIBRARY is 'bundled'")
     if wanted:
         return Library(wanted, os.environ.get("ESPEAK_DATA_PATH"), "$PODCAST_ESPEAK_LIBRARY", "named by $PODCAST_ESPEAK_LIBRARY")
-    system = system_library()
-    if system is None:
+    found = system_library()
+    if found is None:
         return bundled_library("the system has no libespeak-ng")
+    system, version = found
     verdict = library_verdict(system)
     if verdict.get("works"):
         return Library(system, None, "system", f"the system's, checked {verdict.get('checked', 'before')}")
-    version = verdict.get("version", "?")
     fallback = bundled_library(f"the system's libespeak-ng {version} ({system}) failed its check: {verdict.get('error')}")
     log.warning(
         "the system's libespeak-ng %s (%s) does not work here (%s); using the bundled one instead "
@@ -218,6 +229,31 @@ def _version_of(handle: ctypes.CDLL) -> str:
     return (info(None) or b"?").decode()
 
 
+RANDOM_SEED = 1
+"""espeak-ng's noise (breath, flutter) comes from a random generator: seeded alike in every server."""
+
+
+def _fixed_seed(handle: ctypes.CDLL) -> None:
+    """Seed the generator espeak-ng draws its noise from: 1.52 seeds it from the clock when it starts,
+    1.51 uses the C library's `rand` unseeded; so every server speaks alike."""
+    ctypes.CDLL(None).srand(ctypes.c_uint(RANDOM_SEED))
+    seed = getattr(handle, "espeak_ng_SetRandSeed", None)
+    if seed is not None:
+        seed.argtypes = [ctypes.c_long]
+        seed.restype = None
+        seed(RANDOM_SEED)
+
+
+def _same_library(binding, handle: ctypes.CDLL, library: Library) -> None:
+    """Raise `EngineError` unless pyttsx3's binding calls the library chosen here (it loads one by name)."""
+    theirs = (binding.Info(None) or b"?").decode(errors="replace")
+    if theirs != _version_of(handle):
+        raise EngineError(
+            f"pyttsx3's binding loaded libespeak-ng {theirs}, not the chosen {_version_of(handle)} "
+            f"({library.path}); set PODCAST_ESPEAK_LIBRARY to the library to use"
+        )
+
+
 class EspeakEngine(ServedEngine):
     """libespeak-ng, spoken through a fork server."""
 
@@ -237,6 +273,7 @@ class EspeakEngine(ServedEngine):
             from .binding import espeak_binding
 
             binding = espeak_binding()
+            _same_library(binding, self._lib, self.library)
             if binding.Initialize(binding.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
                 raise EngineError(f"libespeak-ng could not start ({self.library.path})")
             self._binding = binding
@@ -378,9 +415,11 @@ class EspeakSpeaker:
         from .binding import espeak_binding
 
         binding = espeak_binding()
+        _same_library(binding, handle, library)
         if binding.Initialize(binding.AUDIO_OUTPUT_SYNCHRONOUS, 1000) == -1:
             raise EngineError(f"libespeak-ng {self.version} could not start ({library.path})")
         binding.SetSynthCallback(self._on_synth)
+        _fixed_seed(handle)
         self._binding = binding
 
     def speak(self, text: str, voice: Voice) -> bytes:

@@ -49,13 +49,16 @@ START_TIMEOUT = 30.0
 """Seconds the server may take to start its engine."""
 
 
-def deadline(text: str) -> float:
-    """Seconds an utterance of `text` may take: a few seconds, plus a margin per character.
+DEADLINE_SECONDS = 5.0
+"""Every utterance may take this long, whatever its length."""
+DEADLINE_PER_CHARACTER = 0.005
+"""And this long per character: espeak-ng speaks a thousand characters in about 20 ms, so a
+segment of 10,000 characters may take 55 s, a margin for a slow and busy machine."""
 
-    espeak-ng speaks about a thousand characters in 20 ms; the margin covers a slow,
-    busy machine and a slower engine many times over.
-    """
-    return 5.0 + 0.02 * len(text)
+
+def deadline(text: str, per_character: float = DEADLINE_PER_CHARACTER) -> float:
+    """Seconds an utterance of `text` may take: a few seconds, plus a margin per character."""
+    return DEADLINE_SECONDS + per_character * len(text)
 
 
 def _pack(header: dict, payload: bytes = b"") -> bytes:
@@ -79,8 +82,12 @@ def _read_exactly(stream, size: int) -> bytes | None:
 class SpeechServer:
     """A fork server for the engine called `engine_name`; `synthesize` may be called from many threads."""
 
-    def __init__(self, engine_name: str, describe: str = "", env: dict[str, str] | None = None):
+    def __init__(
+        self, engine_name: str, describe: str = "", env: dict[str, str] | None = None,
+        per_character: float = DEADLINE_PER_CHARACTER,
+    ):  # fmt: skip
         self.engine_name = engine_name
+        self.per_character = per_character
         self.describe = describe or engine_name
         """Which engine and library, for error messages."""
         self._errors = tempfile.TemporaryFile()
@@ -113,7 +120,7 @@ class SpeechServer:
     def synthesize(self, text: str, voice: Voice, what: str = "") -> bytes:
         """Speak `text` with `voice` in a fresh child; `what` names the utterance in errors."""
         self.wait_started()
-        limit = deadline(text)
+        limit = deadline(text, self.per_character)
         future: Future = Future()
         with self._lock:
             if self._closed:
@@ -160,7 +167,8 @@ class SpeechServer:
                     if answer.get("ok"):
                         self._started.set_result(answer)
                     else:
-                        self._started.set_exception(EngineError(answer.get("error", "the engine could not start")))
+                        why = answer.get("error", "it could not start")
+                        self._started.set_exception(EngineError(f"{self.describe} cannot speak: {why}"))
                     continue
                 with self._lock:
                     future = self._pending.get(answer["id"])
@@ -220,6 +228,8 @@ class ServedEngine:
 
     name: str
     _server: SpeechServer | None = None
+    deadline_per_character = DEADLINE_PER_CHARACTER
+    """Seconds per character an utterance may take, beyond `DEADLINE_SECONDS` (see `deadline`)."""
 
     def server_env(self) -> dict[str, str]:
         """What the server's environment must add (which library to load)."""
@@ -232,8 +242,13 @@ class ServedEngine:
     def server(self) -> SpeechServer:
         """The fork server that speaks for this engine, started on first use."""
         if self._server is None:
-            self._server = SpeechServer(self.name, self.short(), self.server_env())
+            self._server = SpeechServer(self.name, self.short(), self.server_env(), self.deadline_per_character)
         return self._server
+
+    def verify(self) -> None:
+        """Raise `EngineError` if a speech server was started and could not speak (waits for it to start)."""
+        if self._server is not None:
+            self._server.wait_started()
 
     def warm_up(self) -> None:
         """Start the speech server now, in the background, so that it is ready when speech is needed."""
