@@ -7,6 +7,7 @@ inside the commands, so that `podcast --help` answers at once.
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -49,6 +50,7 @@ def _run(action):
     except KeyboardInterrupt:
         if _state["debug"]:
             raise
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # reported once: a second one must not end us mid-exit
         _fail("interrupted; the previous episode is unchanged, finished segments stay cached", ExitCode.INTERRUPTED)
 
 

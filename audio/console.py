@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 INTERRUPTED = 130
@@ -14,6 +16,17 @@ def main() -> None:
 
         code = run()
     except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # reported once: a second one must not end us mid-exit
         print("error: interrupted; the previous episode is unchanged, finished segments stay cached", file=sys.stderr)
         code = INTERRUPTED
+    if code == INTERRUPTED:
+        # A Ctrl-C that lands while a module is being imported leaves CPython marked as
+        # interrupted: at exit it would end itself with SIGINT instead of this exit code.
+        # Everything is cleaned up by now (the render's own handlers ran): leave at once.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(INTERRUPTED)
     sys.exit(code)

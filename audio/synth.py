@@ -69,26 +69,29 @@ def synthesize_jobs(
             return queue.pop() if queue and not stop.is_set() else None
 
     def work() -> None:
+        while (job := take()) is not None:
+            _synthesize(engine, cache, job)
+            if progress:
+                progress(1)
+
+    def helper() -> None:
         try:
-            while (job := take()) is not None:
-                _synthesize(engine, cache, job)
-                if progress:
-                    progress(1)
+            work()
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             failures.append(exc)
             stop.set()
 
     count = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    threads = [threading.Thread(target=work, name=f"synth-{n}", daemon=True) for n in range(count - 1)]
+    threads = [threading.Thread(target=helper, name=f"synth-{n}", daemon=True) for n in range(count - 1)]
     try:
         for thread in threads:
             thread.start()
-        work()  # this thread too
+        work()  # this thread too; Ctrl-C or its own failure ends the render at once
         for thread in threads:
             while thread.is_alive():
                 thread.join(0.1)  # a short wait: Ctrl-C is seen at once
     except BaseException:
-        stop.set()
+        stop.set()  # the caller closes the engine, which ends what is still being spoken
         raise
     if failures:
         raise failures[0]

@@ -16,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # Commands the tests start (`python -m audio …`) run this work tree's code, as the tests in
 # this process do, also where a non-editable install of an older state sits in the venv.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+# Verdicts on libespeak-ng files are kept in the user's state folder: the tests keep their own,
+# so that a verdict left by an earlier run never decides which library is tested.
+if "PODCAST_TEST_KEEP_STATE" not in os.environ:
+    import tempfile
+
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="podcast-test-state-")
 
 TWO_GUESTS = """\
 Interview

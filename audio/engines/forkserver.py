@@ -94,6 +94,12 @@ class SpeechServer:
         package_parent = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, **(env or {})}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+        # Started with Ctrl-C ignored here for the moment it takes: a SIGINT that reaches the
+        # child between fork and exec would otherwise be counted in this process too, and a
+        # second KeyboardInterrupt would end it after the first was reported. A Ctrl-C in
+        # those milliseconds is lost; pressed again, it is not.
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "audio.engines.forkserver", engine_name],
@@ -101,7 +107,13 @@ class SpeechServer:
             )  # fmt: skip
         except OSError as exc:
             raise EngineError(f"cannot start the speech server ({exc.strerror})") from None
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         self._lock = threading.Lock()
+        """Guards `_pending`, `_next` and `_closed`; held for moments only (the reader needs it)."""
+        self._write = threading.Lock()
+        """One request written at a time; never held by the reader, `kill` or `close`."""
         self._pending: dict[int, Future] = {}
         self._next = 0
         self._started: Future = Future()
@@ -128,14 +140,16 @@ class SpeechServer:
             self._next += 1
             number = self._next
             self._pending[number] = future
-            message = _pack({"id": number, "text": text, "voice": asdict(voice), "deadline": limit})
-            try:
+        message = _pack({"id": number, "text": text, "voice": asdict(voice), "deadline": limit})
+        try:
+            with self._write:  # the server may be slow to read: the reader goes on meanwhile
                 assert self._process.stdin is not None
                 self._process.stdin.write(message)
                 self._process.stdin.flush()
-            except (BrokenPipeError, OSError):
+        except (BrokenPipeError, OSError, ValueError):
+            with self._lock:
                 self._pending.pop(number, None)
-                raise EngineError(f"{self.describe} stopped answering{self._last_error()}") from None
+            raise EngineError(f"{self.describe} stopped answering{self._last_error()}") from None
         try:
             return future.result(timeout=limit + GRACE)
         except FutureTimeout:
@@ -202,7 +216,7 @@ class SpeechServer:
         """Let the server end (it ends its children) and wait for it."""
         with self._lock:
             self._closed = True
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             assert self._process.stdin is not None
             self._process.stdin.close()
         try:
@@ -223,6 +237,9 @@ class SpeechServer:
             self._process.wait(timeout=5)
 
 
+_STARTING = threading.Lock()
+
+
 class ServedEngine:
     """What an engine whose speech comes from a fork server shares: the server, started on first use."""
 
@@ -240,10 +257,11 @@ class ServedEngine:
         return self.name
 
     def server(self) -> SpeechServer:
-        """The fork server that speaks for this engine, started on first use."""
-        if self._server is None:
-            self._server = SpeechServer(self.name, self.short(), self.server_env(), self.deadline_per_character)
-        return self._server
+        """The fork server that speaks for this engine, started on first use (by one thread)."""
+        with _STARTING:
+            if self._server is None:
+                self._server = SpeechServer(self.name, self.short(), self.server_env(), self.deadline_per_character)
+            return self._server
 
     def verify(self) -> None:
         """Raise `EngineError` if a speech server was started and could not speak (waits for it to start)."""
@@ -279,7 +297,8 @@ def _end_with_parent(sig: int) -> None:
 def serve(engine_name: str) -> None:
     """Run the server: start the engine's speaker, then fork a child per request until stdin closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the client handles Ctrl-C, and ends us
-    _end_with_parent(signal.SIGKILL)
+    # No PR_SET_PDEATHSIG here: it fires when the thread that started us ends, not the client.
+    # The client's end closes our stdin, which ends us (and our children) all the same.
     out = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing a library prints may reach the answers
@@ -397,7 +416,9 @@ def _fork(speaker, request: dict, out: int) -> tuple[int, dict]:
             os.close(read)
             if out >= 0:
                 os.close(out)
-            _end_with_parent(signal.SIGKILL)
+            _end_with_parent(signal.SIGKILL)  # the server is one thread: its end is the process's
+            if os.getppid() == 1:  # the server ended before we could ask to follow it
+                os._exit(1)
             pcm = speaker.speak(request["text"], Voice(**request["voice"]))
             data = b"\0" + pcm
         except BaseException as exc:  # noqa: BLE001 - reported to the client as one line
