@@ -20,7 +20,7 @@ from pathlib import Path
 from .errors import NO_SPACE, OutputError
 
 
-def describe(exc: OSError) -> str:
+def reason(exc: OSError) -> str:
     """A user's reading of an OS error."""
     return NO_SPACE if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
 
@@ -32,7 +32,7 @@ def check_writable(target: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise OutputError(f"cannot be checked ({describe(exc)})", target) from None
+        raise OutputError(f"cannot be checked ({reason(exc)})", target) from None
     if not mode & 0o222:
         raise OutputError("is read-only; make it writable (chmod u+w) or choose another --out", target)
 
@@ -60,7 +60,7 @@ def staged(target: Path) -> Iterator[Path]:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         os.close(fd)
     except OSError as exc:
-        raise OutputError(f"cannot write beside it ({describe(exc)})", target) from None
+        raise OutputError(f"cannot write beside it ({reason(exc)})", target) from None
     tmp = Path(name)
     try:
         yield tmp
@@ -112,7 +112,7 @@ def commit_all(pairs: list[tuple[Path, Path]]) -> None:
                     else:
                         target.unlink(missing_ok=True)
             failed = pairs[len(done)][1] if len(done) < len(pairs) else pairs[-1][1]
-            raise OutputError(f"cannot replace the previous file ({describe(exc)}); nothing was changed", failed) from None
+            raise OutputError(f"cannot replace the previous file ({reason(exc)}); nothing was changed", failed) from None
         finally:
             for _, backup in backups:
                 if backup is not None:

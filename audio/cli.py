@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 
 from . import __version__
@@ -25,7 +26,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich is imported only for progress and tables, so --help answers at once
 )
 
-_state = {"debug": False}
+_state = {"debug": False, "reported": False}
 
 
 def _stderr():
@@ -35,6 +36,7 @@ def _stderr():
 
 
 def _fail(message: str, code: int) -> None:
+    _state["reported"] = True
     print(f"error: {message}", file=sys.stderr)
     raise typer.Exit(int(code))
 
@@ -177,9 +179,9 @@ def split(
     ] = "table",
 ) -> None:
     """Show who says what: segments by chapter and speaker, and the lines not voiced."""
-    from .render import default_script
-    from .report import episode_json, episode_table
-    from .script import load_episode
+    from .plan import default_script
+    from .text.report import episode_json, episode_table
+    from .text.script import load_episode
 
     fmt = "json" if as_json else fmt
     if fmt not in ("table", "json", "script"):
@@ -188,7 +190,7 @@ def split(
     if fmt == "json":
         print(json.dumps(episode_json(episode), ensure_ascii=False, indent=2))
     elif fmt == "script":
-        from .explicit import format_explicit
+        from .text.explicit import format_explicit
 
         sys.stdout.write(format_explicit(episode))
     else:
@@ -235,9 +237,10 @@ def cache(
     clear: Annotated[bool, typer.Option("--clear", help="Delete every cached segment.")] = False,
 ) -> None:
     """Show the segment cache's size and entry count, or clear it."""
-    from .cache import SegmentCache, default_cache_dir
+    from .caches import CacheFolder
+    from .speech.cache import default_cache_dir
 
-    store = SegmentCache(cache_dir or default_cache_dir())
+    store = CacheFolder(cache_dir or default_cache_dir())
     if clear:
         print(f"removed {store.clear()} entries from {store.root}")
         return
@@ -289,11 +292,11 @@ def chapters(
     as_json: Annotated[bool, typer.Option("--json", help="Print the chapters as JSON, times in seconds.")] = False,
 ) -> None:
     """List the chapters stored in an MP3: number, start, end, duration, title."""
-    from .listen import chapters_json, chapters_table, read_episode
+    from .listen import chapter_rows, chapters_table, read_episode
 
     found = _run(lambda: read_episode(episode))
     if as_json:
-        print(json.dumps(chapters_json(found), ensure_ascii=False, indent=2))
+        print(json.dumps(chapter_rows(found), ensure_ascii=False, indent=2))
     else:
         from rich.console import Console
 
@@ -335,22 +338,16 @@ def run() -> int:
     Click's standalone mode would turn Ctrl-C into "Aborted!" and exit code 1; here it
     reaches `audio.console`, which prints the one `error: interrupted` line.
     """
+    _state["reported"] = False
     try:
         code = typer.main.get_command(app).main(standalone_mode=False)
-    except KeyboardInterrupt:
-        raise
-    except Exception as problem:  # click's (or typer's vendored click's) own exceptions
-        if type(problem).__name__ == "Abort":
-            raise KeyboardInterrupt from None
-        if hasattr(problem, "show") and hasattr(problem, "exit_code"):  # usage errors
-            problem.show()
-            return problem.exit_code
-        raise
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None
+    except click.exceptions.ClickException as problem:  # usage errors
+        problem.show()
+        return problem.exit_code
+    if code == ExitCode.INTERRUPTED and not _state["reported"]:
+        # typer turns a Ctrl-C outside our commands' own handling (while one is imported)
+        # into exit code 130 without a word: it is reported like any other
+        raise KeyboardInterrupt
     return code if isinstance(code, int) else 0
-
-
-def main() -> None:
-    """Entry point: see `audio.console.main`, which also covers start-up."""
-    from .console import main as console_main
-
-    console_main()

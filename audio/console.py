@@ -6,12 +6,15 @@ import contextlib
 import os
 import sys
 
+from .hooks import moment
+
 INTERRUPTED = 130
 
 
 def main() -> None:
     """Run the CLI; an interruption, even while it starts, ends with one `error:` line."""
     try:
+        moment("starting")
         from .cli import run
 
         code = run()

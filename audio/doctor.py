@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .cache import default_cache_dir
-from .encode import ffmpeg_version, find_ffmpeg
-from .engines import create_engine
 from .errors import PodcastError
+from .sound.ffmpeg import ffmpeg_version, find_ffmpeg
+from .speech.cache import default_cache_dir
+from .speech.engines import create_engine
 
 
 def describe_tools(speak: bool = False) -> list[str]:

@@ -18,10 +18,11 @@ from mutagen import MutagenError
 from mutagen.id3 import ID3, TIT2
 from mutagen.mp3 import MP3, HeaderNotFoundError, MPEGInfo
 
-from .encode import ffmpeg_deadline, find_ffmpeg
 from .atomic import check_writable, commit_all, staged
 from .errors import EncodingError, OutputError, PodcastError, TaggingError
-from .tags import read_chapters
+from .publish.clock import clock
+from .publish.tags import read_chapters
+from .sound.ffmpeg import ffmpeg_deadline, find_ffmpeg
 
 log = logging.getLogger(__name__)
 
@@ -120,15 +121,7 @@ def _check_whole(path: Path, size: int, info: MPEGInfo) -> None:
         )
 
 
-def clock(ms: int) -> str:
-    """A time for people: `m:ss.mmm`, or `h:mm:ss.mmm` from an hour on."""
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, millis = divmod(rest, 1000)
-    return f"{h}:{m:02d}:{s:02d}.{millis:03d}" if h else f"{m}:{s:02d}.{millis:03d}"
-
-
-def chapters_json(episode: EpisodeFile) -> list[dict]:
+def chapter_rows(episode: EpisodeFile) -> list[dict]:
     """The chapters as `podcast chapters --json` prints them: times in seconds, to the millisecond."""
     return [
         {

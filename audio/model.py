@@ -212,9 +212,9 @@ class Take:
     """The voice it was synthesized with."""
     cache_key: str
     """Key of its audio in the segment cache."""
-    start: int
-    """First sample of its speech in the episode."""
-    end: int
+    start: int = 0
+    """First sample of its speech in the episode (0 until it is laid on the timeline)."""
+    end: int = 0
     """One past its last sample."""
 
 

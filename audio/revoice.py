@@ -7,14 +7,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from .cache import SegmentCache, default_cache_dir
-from .cast import assign_voices, load_cast, override_voice
-from .engines import create_engine
+from .caches import CacheFolder
 from .errors import CastError, OutputError, PodcastError
 from .model import Override
 from .paths import episode_cast_path
-from .render import RenderResult, Reporter, default_script, heard_key, render
-from .script import load_episode
+from .plan import default_script
+from .render import RenderResult, Reporter, render
+from .speech.cache import default_cache_dir
+from .speech.cast import assign_voices, load_cast, override_voice
+from .speech.engines import create_engine
+from .speech.voicecheck import check_voice
+from .text.script import load_episode
 
 CHANGES = ("voice", "variant", "rate", "pitch", "volume", "text")
 
@@ -71,11 +74,9 @@ def revoice(
     try:
         engine.warm_up()
         voice = override_voice(base, override)
-        heard = SegmentCache(cache_dir or default_cache_dir()).checked_voices()
         try:  # a voice heard before (at other settings): its new settings are checked, no speech is made
-            engine.check_voice(voice, hear=heard_key(engine, voice) not in heard)
+            check_voice(engine, voice, CacheFolder(cache_dir or default_cache_dir()).voices)
         except ValueError as exc:
-            engine.verify()  # a library that cannot speak explains a voice that seems not to work
             raise CastError(f"segment {segment_id}: {exc}", cast_path) from None
         write_override(cast_path, override)
         # the same engine: the voice it has just checked is not checked again

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cast import assign_voices, load_cast, load_lexicon
-from .encode import encode_mp3
-from .engines import EngineVoice, create_engine
 from .errors import CastError
-from .render import check_voices, default_output, default_script
-from .script import load_episode
+from .plan import default_output, default_script
+from .sound.encode import encode_mp3
+from .speech.cast import assign_voices, load_cast
+from .speech.engines import EngineVoice, create_engine
+from .speech.lexicon import load_lexicon
+from .speech.voicecheck import check_voices
+from .text.script import load_episode
 
 PREVIEW_TEXT = "Hello, this is {name}. Here is how I sound when I read a longer sentence aloud."
 
@@ -47,7 +49,7 @@ def render_preview(script: Path | None, speaker: str, cast_file: Path | None) ->
     engine = create_engine()
     try:
         engine.warm_up()
-        check_voices(engine, {speaker: voices[speaker]}, cast)
+        check_voices(engine, {speaker: voices[speaker]}, cast, None)
         name = episode.speaker(speaker).name
         text = load_lexicon(script).apply(PREVIEW_TEXT.format(name=name))
         pcm = engine.synthesize(text, voices[speaker], f"the preview of {speaker}")

@@ -73,7 +73,7 @@ def reference_ffmpeg(ffprobe) -> str:
     sibling = Path(ffprobe).with_name("ffmpeg")
     if sibling.exists():
         return _executable(sibling)
-    from audio.encode import find_ffmpeg
+    from audio.sound.ffmpeg import find_ffmpeg
 
     return find_ffmpeg()[0]
 

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from mutagen.mp3 import MP3
 
-from audio.assemble import PartStore
-from audio.encode import Mp3Settings, encode_mp3
-from audio.frames import Part, join, read_frames
+from audio.sound.parts import PartStore
+from audio.sound.encode import Mp3Settings, encode_mp3
+from audio.sound.frames import EncodedPart, join, read_frames
 
 RATE = 22050
 FRAME = 576  # input samples in one MP3 frame at 44.1 kHz

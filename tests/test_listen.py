@@ -15,7 +15,8 @@ from mutagen.mp3 import MP3
 from typer.testing import CliRunner
 
 from audio.cli import app
-from audio.listen import clock, find_player, read_episode
+from audio.listen import find_player, read_episode
+from audio.publish.clock import clock
 from audio.render import render
 
 runner = CliRunner()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from audio.player import player_html
+from audio.publish.player import player_html
 from audio.render import render
 
 CHROMIUM_ARGS = [

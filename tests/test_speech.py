@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, TONE_CAST
 
-from audio.engines import create_engine
+from audio.speech.engines import create_engine
 from audio.errors import EncodingError
 from audio.model import Voice
 
@@ -174,7 +174,7 @@ def test_a_stuck_engine_ends_the_render_at_its_deadline_and_loses_nothing(projec
             os.killpg(process.pid, signal.SIGKILL)
     took = time.monotonic() - started
     line = last_error(subprocess.CompletedProcess(process.args, process.returncode, out, err), 5)
-    from audio.engines.forkserver import deadline
+    from audio.speech.engines.forkserver import deadline
 
     limit = deadline(LONG_PARAGRAPH)
     assert limit - 0.5 < took < limit + 8, took  # at its deadline, not long after
@@ -190,21 +190,22 @@ def test_a_stuck_engine_ends_the_render_at_its_deadline_and_loses_nothing(projec
 
 
 def test_a_stuck_ffmpeg_is_stopped_at_its_deadline(tmp_path, monkeypatch):
-    import audio.encode
+    import audio.sound.encode
+    import audio.sound.ffmpeg
 
     stuck = tmp_path / "ffmpeg"
     stuck.write_text("#!/bin/sh\nexec sleep 600\n")
     stuck.chmod(0o755)
     monkeypatch.setenv("PODCAST_FFMPEG", str(stuck))
-    monkeypatch.setattr(audio.encode, "FFMPEG_BASE_SECONDS", 1.0)  # the real one is 30 s
+    monkeypatch.setattr(audio.sound.ffmpeg, "FFMPEG_BASE_SECONDS", 1.0)  # the real one is 30 s
     started = time.monotonic()
     with pytest.raises(EncodingError, match="did not finish in time"):
-        audio.encode.encode_mp3([bytes(22050 * 2)], 22050, tmp_path / "out.mp3")
+        audio.sound.encode.encode_mp3([bytes(22050 * 2)], 22050, tmp_path / "out.mp3")
     assert time.monotonic() - started < 1.0 + 0.5 + 3  # the base, a second of audio at 0.5, a margin
 
 
 def test_a_deadline_grows_with_the_audio_fed(tmp_path):
-    from audio.encode import Deadline
+    from audio.sound.ffmpeg import Deadline
 
     process = subprocess.Popen(["sleep", "30"])
     with Deadline(process, 0.3) as watch:

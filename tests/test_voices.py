@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from audio.cache import SegmentCache
-from audio.cast import Lexicon, load_cast, load_lexicon
+from audio.speech.cache import SegmentCache
+from audio.speech.cast import load_cast
+from audio.speech.lexicon import Lexicon, load_lexicon
 from audio.cli import app
-from audio.engines import create_engine
+from audio.speech.engines import create_engine
 from audio.errors import CastError
 from audio.model import Voice
 from audio.render import render

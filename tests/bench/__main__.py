@@ -131,7 +131,7 @@ class Baseline:
 
 def baseline(text: Path, work: Path) -> Baseline:
     """The bare pipeline, timed: synthesis in its own process, then ffmpeg."""
-    from audio.encode import find_ffmpeg
+    from audio.sound.ffmpeg import find_ffmpeg
 
     ffmpeg = find_ffmpeg()[0]
     wav, mp3 = work / "baseline.wav", work / "baseline.mp3"

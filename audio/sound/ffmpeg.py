@@ -1,32 +1,16 @@
-"""Encoding with ffmpeg: PCM streamed in, one MP3 out. Also finds ffmpeg."""
+"""Running ffmpeg: finding it, its version, a deadline for each run, and a core for each run."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterator
 
-from .errors import NO_SPACE, EncodingError, OutputError
-
-
-@dataclass(frozen=True)
-class Mp3Settings:
-    """How the episode is encoded."""
-
-    sample_rate: int = 44100
-    """Output samples per second."""
-    bitrate: str = "64k"
-    """Constant bit rate."""
-    channels: int = 1
-    """Mono."""
+from ..errors import EncodingError
 
 
 def find_ffmpeg() -> tuple[str, str]:
@@ -161,70 +145,3 @@ def ffmpeg_version(path: str) -> str:
     except OSError as exc:
         raise EncodingError(f"cannot run ffmpeg at {path}: {exc.strerror}") from None
     return (out.stdout.splitlines() or ["?"])[0]
-
-
-def encode_mp3(
-    pcm: Iterable[bytes],
-    sample_rate: int,
-    target: Path,
-    settings: Mp3Settings = Mp3Settings(),
-    filters: str = "",
-    sample_format: str = "s16le",
-    bare: bool = False,
-    cpu: int | None = None,
-) -> None:
-    """Encode mono PCM (`sample_format`), streamed from `pcm`, into an MP3 file at `target`.
-
-    `filters` run before resampling to the output rate (where they cost half as much).
-    `bare` writes frames only, with the bit reservoir off, so that any run of whole
-    frames stands on its own (see `frames`); otherwise the file starts with an Info frame.
-    """
-    ffmpeg, _ = find_ffmpeg()
-    # ffmpeg's own resampler: this ffmpeg's soxr spreads over threads that two encoders side by
-    # side fight over (a fifth slower), for no audible gain on speech
-    chain = ",".join(f for f in (filters, f"aresample={settings.sample_rate}") if f)
-    command = [
-        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", sample_format, "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
-        "-af", chain,
-        "-c:a", "libmp3lame", "-b:a", settings.bitrate, "-ac", str(settings.channels),
-        "-ar", str(settings.sample_rate), *(["-reservoir", "0"] if bare else []),
-        "-write_xing", "0" if bare else "1", "-id3v2_version", "0",
-        "-f", "mp3", str(target),
-    ]  # fmt: skip
-    with tempfile.TemporaryFile() as errors:
-        try:
-            process = start_on(cpu, command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
-        except OSError as exc:
-            raise EncodingError(f"cannot run ffmpeg at {ffmpeg}: {exc.strerror}") from None
-        width = 4 if sample_format == "s32le" else 2
-        with Deadline(process, ffmpeg_deadline(0)) as deadline:
-            try:
-                assert process.stdin is not None
-                for chunk in pcm:
-                    deadline.extend(FFMPEG_SECONDS_PER_SECOND * len(chunk) / width / sample_rate)
-                    process.stdin.write(chunk)
-                process.stdin.close()
-            except BrokenPipeError:
-                pass
-            except BaseException:
-                process.kill()
-                process.wait()
-                raise
-            code = process.wait()
-        if deadline.expired:
-            raise EncodingError("ffmpeg did not finish in time and was stopped (is the machine overloaded?)", target)
-        if code != 0:
-            errors.seek(0)
-            message = errors.read().decode(errors="replace").strip().splitlines()
-            _check_space(message, target)
-            raise EncodingError(f"ffmpeg failed ({message[-1] if message else f'exit {code}'})", target)
-
-
-_NO_SPACE = os.strerror(errno.ENOSPC)  # "No space left on device", as ffmpeg prints it
-
-
-def _check_space(ffmpeg_errors: list[str], target: Path) -> None:
-    """Raise `OutputError` naming the folder if ffmpeg failed because the disk is full."""
-    if any(_NO_SPACE in line for line in ffmpeg_errors):
-        raise OutputError(NO_SPACE, Path(target).parent)

@@ -20,16 +20,14 @@ comes from a web page, and is split by the rules below:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import frontmatter
-from .errors import ScriptError
-from .model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
-from .textfile import read_text
+from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
+from . import pagelines
+from .ids import assign_ids
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +38,6 @@ BIO_CHAPTER = "About the guests"
 
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 110
-MAX_SEGMENT_CHARS = 10_000
-"""Longest paragraph voiced as one segment: about 1,700 words, ten minutes of speech.
-
-A longer one is almost always text whose paragraph breaks were lost; each segment is
-synthesized and stitched whole, so this also bounds a render's memory.
-"""
-
 _HONORIFIC = r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mx|Sir|Dame|Dipl|Ing|PD|Univ)\.?(?:-\w+\.?)?\s+|Professor\s+|Professorin\s+|Doktor\s+)"
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*\.?"
 _PARTICLE = r"(?:von|van|der|den|de|da|di|du|del|la|le|zu|bin|al|el|ter|ten)"
@@ -124,49 +115,6 @@ class _Split:
                 self.not_spoken.append(NotSpoken(para.line + offset, text.strip(), reason))
 
 
-def segment_id(speaker: str, text: str, seen: dict[str, int]) -> str:
-    """A short id from the speaker and text; repeats of the same words get `-2`, `-3`, …"""
-    base = hashlib.sha1(f"{speaker}\x1f{text}".encode()).hexdigest()[:6]
-    seen[base] = seen.get(base, 0) + 1
-    return base if seen[base] == 1 else f"{base}-{seen[base]}"
-
-
-def assign_ids(chapters: list[Chapter]) -> list[Chapter]:
-    """Give every segment its id, in reading order."""
-    seen: dict[str, int] = {}
-    return [
-        Chapter(c.title, tuple(replace(s, id=segment_id(s.speaker, s.text, seen)) for s in c.segments))
-        for c in chapters
-    ]
-
-
-def load_episode(path: Path) -> Episode:
-    """Read and split a script file (interview text or explicit script)."""
-    from . import explicit
-
-    path = Path(path)
-    text = read_text(path)
-    if explicit.is_explicit(text):
-        episode = explicit.parse_explicit(text, path)
-    else:
-        episode = split_script(text, path)
-    check_lengths(episode, path)
-    return episode
-
-
-def check_lengths(episode: Episode, path: Path | None = None) -> None:
-    """Raise `ScriptError` naming the line of a paragraph too long to voice as one segment."""
-    for segment in episode.segments:
-        if len(segment.text) > MAX_SEGMENT_CHARS:
-            words = len(segment.text.split())
-            raise ScriptError(
-                f"a paragraph of {len(segment.text):,} characters ({words:,} words) is too long to voice as one; "
-                f"the limit is {MAX_SEGMENT_CHARS:,} characters: put blank lines between its paragraphs",
-                path,
-                segment.line or None,
-            )
-
-
 def split_script(text: str, source: Path | None = None) -> Episode:
     """Split interview text into an `Episode`. Never raises on any text."""
     paras = _paragraphs(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -184,8 +132,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     last_question = max((i for i, p in enumerate(paras) if not p.tag and _ends_with_question(p.text)), default=-1)
 
     for i, para in enumerate(paras):
-        dated = frontmatter.date_line(para.text.replace("\n", " "))
-        if frontmatter.is_chrome(para.text):
+        dated = pagelines.date_line(para.text.replace("\n", " "))
+        if pagelines.is_chrome(para.text):
             state.skip(para, "page chrome")
             continue
         if not any(ch.isalnum() for ch in para.text):
@@ -200,7 +148,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
                 state.skip(para, "last updated (page chrome)" if kind == "update" else "date (metadata)")
             continue
         if in_front:
-            if not para.tag and frontmatter.is_category_label(para.text):
+            if not para.tag and pagelines.is_category_label(para.text):
                 state.skip(para, "category label (metadata)")
                 continue
             in_front = False
@@ -300,18 +248,18 @@ def _paragraphs(text: str) -> list[_Para]:
             flush()
             continue
         standalone = bool(
-            _tag_match(line) or frontmatter.date_line(line) or frontmatter.is_date_label(line) or frontmatter.is_chrome(line)
-            or frontmatter.is_category_label(line) or line.startswith("#")
+            _tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
+            or pagelines.is_category_label(line) or line.startswith("#")
         )
-        if block and frontmatter.is_date_label(block[-1].text) and frontmatter.date_line(line):
+        if block and pagelines.is_date_label(block[-1].text) and pagelines.date_line(line):
             block[-1].text += "\n" + line  # `Published:` above the date itself
             block[-1].end_line = number
             block[-1].lines.append(line)
             continue
         joinable = block and not standalone and not block[-1].text.startswith("#") and not (
-            frontmatter.is_chrome(block[-1].text) or frontmatter.date_line(block[-1].text)
-            or frontmatter.is_date_label(block[-1].text)
-            or frontmatter.is_category_label(block[-1].text)
+            pagelines.is_chrome(block[-1].text) or pagelines.date_line(block[-1].text)
+            or pagelines.is_date_label(block[-1].text)
+            or pagelines.is_category_label(block[-1].text)
         )
         if joinable:
             block[-1].text += " " + line
@@ -347,8 +295,8 @@ def _read_tags(paras: list[_Para]) -> None:
             key = _clean_name(m.group("name"))
             full_names[key] = full_names.get(key, 0) + 1
     known_names = {_clean_name(m.group("name")) for m in matches if m and m.re is _TAG_WITH_NAME}
-    first = next((i for i, p in enumerate(paras) if not frontmatter.is_category_label(p.text)
-                  and not frontmatter.date_line(p.text) and not frontmatter.is_chrome(p.text)), -1)
+    first = next((i for i, p in enumerate(paras) if not pagelines.is_category_label(p.text)
+                  and not pagelines.date_line(p.text) and not pagelines.is_chrome(p.text)), -1)
     for i, (p, m) in enumerate(zip(paras, matches)):
         if m is None or i == first and m.re is not _TAG_WITH_NAME:
             continue  # a colon in the title is not a tag

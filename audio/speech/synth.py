@@ -6,7 +6,7 @@ from the same engine state. Threads here hand the jobs over and write each resul
 straight into the cache, atomically. Ctrl-C, or a job that misses its deadline,
 stops the rest; whatever finished stays cached. The voices' readings of the
 calibration text are synthesized with the segments; their loudness is measured
-afterwards (`measure_entries`).
+afterwards (`sound.loudness.measure_readings`).
 """
 
 from __future__ import annotations
@@ -14,18 +14,31 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import EngineError, PodcastError
+from ..hooks import moment
+from ..model import Voice
 from .cache import SegmentCache
 from .engines import SpeechEngine
-from .errors import EngineError, PodcastError
-from .model import Mastering, Voice
+
+with warnings.catch_warnings():  # deprecated in Python 3.11 and 3.12; `audioop-lts` from 3.13 on
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 """Called with the number of segments just finished."""
+
+SILENCE_DBFS = -45.0
+"""Below this, the edges of a segment count as silence (`speech_bounds`)."""
+EDGE_MS = 30
+"""Silence kept around the speech of each segment."""
+MIN_SPEECH_MS = 16
+"""Speech shorter than this is kept whole, silence and all (it could not be faded in and out)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ def synthesize_jobs(
     queue.reverse()  # taken from the end
     lock, stop = threading.Lock(), threading.Event()
     failures: list[BaseException] = []
+    done = [0]
 
     def take() -> Job | None:
         with lock:
@@ -73,6 +87,10 @@ def synthesize_jobs(
             _synthesize(engine, cache, job)
             if progress:
                 progress(1)
+            with lock:
+                done[0] += 1
+                count = done[0]
+            moment(f"synthesized {count}")
 
     def helper() -> None:
         try:
@@ -111,81 +129,70 @@ def store(cache: SegmentCache, key: str, pcm: bytes, sample_rate: int) -> None:
     """Cache a segment: where its speech is, then its audio, which marks the entry complete.
 
     A voice's reading of the calibration text is a segment too; its loudness is measured
-    later, with the other voices' (`measure_entries`).
+    later, with the other voices' (`sound.loudness.measure_readings`).
     """
-    cache.write_info(key, describe(pcm, sample_rate))
+    cache.write_info(key, speech_record(pcm, sample_rate))
     cache.write(key, pcm, sample_rate)
 
 
-def describe(pcm: bytes, sample_rate: int) -> dict:
+def speech_record(pcm: bytes, sample_rate: int) -> dict:
     """What the stitcher needs to know of a segment before its loudness: its length and where its speech is."""
-    from .stitch import speech_bounds
-
     start, end = speech_bounds(pcm, sample_rate)
     return {"samples": len(pcm) // 2, "speech": [start, end]}
 
 
-MEASURE_BATCH_SAMPLES = 22050 * 240
-"""At most about four minutes of speech go into one ffmpeg run, so that memory stays flat."""
+def speech_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:
+    """(first, end) sample of a segment's speech, keeping a little silence around it.
+
+    Silence is measured in 5 ms steps from either end, as pydub's `detect_leading_silence`
+    does, but on the bytes with the standard `audioop` (pydub's slices cost 35 times as much).
+    """
+    total = len(pcm) // 2
+    step = max(1, sample_rate * 5 // 1000)
+    floor = 32768 * 10 ** (SILENCE_DBFS / 20)  # the RMS of SILENCE_DBFS
+    view = memoryview(pcm)[: 2 * total]
+    lead = 0
+    while lead < total and audioop.rms(view[2 * lead : 2 * min(total, lead + step)], 2) < floor:
+        lead += step
+    trail = total
+    while trail > 0 and audioop.rms(view[2 * max(0, trail - step) : 2 * trail], 2) < floor:
+        trail -= step
+    edge = EDGE_MS * sample_rate // 1000
+    start, end = min(total, max(0, lead - edge)), min(total, trail + edge)
+    if end - start < MIN_SPEECH_MS * sample_rate // 1000:
+        return 0, total
+    return start, end
 
 
-def measure_entries(
-    cache: SegmentCache,
-    keys: list[str],
-    sample_rate: int,
-    mastering: Mastering,
-    workers: int | None = None,
-    progress: Progress | None = None,
-) -> None:
-    """Measure the loudness of cached segments, in a few ffmpeg runs side by side, and cache it."""
-    from concurrent.futures import ThreadPoolExecutor
+class SpeechSource:
+    """Synthesized speech by cache key, for the stitcher: from the cache, or spoken again if it vanished.
 
-    from .encode import Slots
-    from .loudness import analyse_segments
+    `jobs` (by key) say how to speak each again. Threads may ask at once; the engine is
+    asked for one at a time.
+    """
 
-    sizes = {}
-    for key in dict.fromkeys(keys):
-        info = cache.read_info(key)
-        if info is None:
-            raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
-        sizes[key] = info["samples"]
-    if not sizes:
-        return
-    workers = max(1, workers or os.cpu_count() or 1)
-    count = max(1, -(-sum(sizes.values()) // MEASURE_BATCH_SAMPLES))
-    count = min(len(sizes), -(-count // workers) * workers)  # a multiple of the workers: none idles at the end
-    batches: list[list[str]] = [[] for _ in range(count)]
-    totals = [0] * count
-    for key in sorted(sizes, key=sizes.__getitem__, reverse=True):  # the emptiest batch takes the next
-        smallest = totals.index(min(totals))
-        batches[smallest].append(key)
-        totals[smallest] += sizes[key]
+    def __init__(self, cache: SegmentCache, engine: SpeechEngine, jobs: dict[str, Job]):
+        self.cache, self.engine, self.jobs = cache, engine, jobs
+        self.rate = engine.sample_rate
+        self._lock = threading.Lock()
 
-    def measure(batch: list[str]) -> None:
-        pcms = []
-        for key in batch:
-            pcm = cache.read(key, sample_rate)
-            if pcm is None:
-                raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
-            pcms.append(pcm)
-        with slots.one() as cpu:
-            results = analyse_segments(pcms, sample_rate, mastering.target, mastering.true_peak, cpu)
-        del pcms
-        for key, loudness in zip(batch, results):
-            cache.write_info(key, {**(cache.read_info(key) or {}), **loudness})
-        if progress:
-            progress(len(batch))
+    def pcm(self, key: str) -> bytes:
+        """A segment's PCM from the cache, spoken again if it vanished or was damaged since."""
+        pcm = self.cache.read(key, self.rate)
+        if pcm is None:
+            with self._lock:
+                job = self.jobs[key]
+                pcm = self.engine.synthesize(job.text, job.voice, job.what)
+                store(self.cache, key, pcm, self.rate)
+        return pcm
 
-    slots = Slots(min(workers, count))
-    with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
-        list(pool.map(measure, batches))
+    def record(self, key: str) -> dict:
+        """A segment's cached record; made again from its audio if the two do not agree.
 
-
-def is_current(info: dict | None, samples: int, mastering: Mastering) -> bool:
-    """True if a cached measurement fits audio of `samples` samples and these loudness settings."""
-    return bool(
-        info
-        and info.get("samples") == samples
-        and "limited" in info
-        and info.get("measured_for") == [mastering.target, mastering.true_peak]
-    )
+        The cached audio's header was checked before; its record is read, not its audio.
+        """
+        info, samples = self.cache.read_info(key), self.cache.frames(key, self.rate)
+        if not (info and samples and info.get("samples") == samples):
+            store(self.cache, key, self.pcm(key), self.rate)
+            info = self.cache.read_info(key)
+        return info

@@ -6,7 +6,7 @@ import codecs
 import logging
 from pathlib import Path
 
-from .errors import ScriptError
+from ..errors import ScriptError
 
 log = logging.getLogger(__name__)
 

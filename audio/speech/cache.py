@@ -15,12 +15,12 @@ import logging
 import os
 import shutil
 import wave
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
-from .atomic import write_file
-from .errors import OutputError
-from .model import Voice
+from ..atomic import write_file
+from ..errors import OutputError
+from ..model import Voice
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +52,25 @@ def cache_key(text: str, voice: Voice, engine: str, version: str, sample_rate: i
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
-class CacheStats:
-    """What `podcast cache` reports."""
-
-    path: Path
-    entries: int
-    bytes: int
-
-
 class SegmentCache:
     """WAV files under `root/ab/abcdef….wav`."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    def entries(self) -> list[Path]:
+        """The audio files of every complete entry."""
+        if not self.root.is_dir():
+            return []
+        return [p for p in self.root.glob("??/*.wav") if not p.name.startswith(".")]  # `.tmp-`: a write cut short
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many there were."""
+        count = len(self.entries())
+        for sub in self.root.glob("??"):
+            if sub.is_dir():
+                shutil.rmtree(sub, ignore_errors=True)
+        return count
 
     def path(self, key: str) -> Path:
         """Where the entry for `key` lives."""
@@ -150,44 +155,6 @@ class SegmentCache:
             write_file(target, buffer.getvalue())
         except OSError as exc:
             raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
-
-    def checked_voices(self) -> set[str]:
-        """Voices that an engine has already shown to take effect (see `render.check_voices`)."""
-        try:
-            return set(json.loads((self.root / "voices.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return set()
-
-    def remember_voices(self, voices: set[str]) -> None:
-        """Keep the voices that passed their check; a failure to write only costs a check next time."""
-        try:
-            write_file(self.root / "voices.json", json.dumps(sorted(voices)).encode())
-        except OSError as exc:
-            log.debug("could not remember checked voices: %s", exc)
-
-    def stats(self) -> CacheStats:
-        """Entry count and size on disk."""
-        entries = size = 0
-        if self.root.is_dir():
-            for path in self.root.glob("*/*.wav"):
-                if path.name.startswith("."):  # a write cut short by a kill: not an entry
-                    continue
-                entries += 1
-                size += path.stat().st_size
-            for path in self.root.glob("*/*.json"):
-                size += path.stat().st_size
-            for path in [*self.root.glob("parts/*"), *self.root.glob("chapters/*")]:
-                size += path.stat().st_size
-        return CacheStats(self.root, entries, size)
-
-    def clear(self) -> int:
-        """Delete every entry; returns how many there were."""
-        count = self.stats().entries
-        for sub in [*self.root.glob("??"), self.root / "parts", self.root / "chapters"]:  # chapters/: older versions
-            if sub.is_dir():
-                shutil.rmtree(sub, ignore_errors=True)
-        (self.root / "voices.json").unlink(missing_ok=True)
-        return count
 
 
 def _complete_info(data: object) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Episode
+from ..model import Episode
 
 
 def episode_json(episode: Episode) -> dict:

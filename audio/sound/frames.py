@@ -22,11 +22,11 @@ import errno
 import re
 import struct
 from collections.abc import Sequence
-from typing import BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from .errors import NO_SPACE, EncodingError, OutputError
+from ..errors import NO_SPACE, EncodingError, OutputError
 
 SAMPLES_PER_FRAME = 1152
 """MPEG-1 Layer III."""
@@ -74,7 +74,7 @@ def crc16(data: bytes, crc: int = 0) -> int:
 
 # -- joining -------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Part:
+class EncodedPart:
     """A run of whole frames, stored in a file of its own."""
 
     path: Path
@@ -86,7 +86,7 @@ class Part:
 _VERSION = re.compile(rb"LAME(\d\.\d+)")
 
 
-def info_frame(parts: Sequence[Part], first_frame: bytes, samples: int, music_crc: int) -> bytes:
+def info_frame(parts: Sequence[EncodedPart], first_frame: bytes, samples: int, music_crc: int) -> bytes:
     """The Info frame (Xing header and LAME tag) for `parts` joined, that play `samples` samples.
 
     `first_frame` is any audio frame of theirs: the Info frame copies its format.
@@ -144,7 +144,7 @@ def info_frame(parts: Sequence[Part], first_frame: bytes, samples: int, music_cr
     return bytes(frame)
 
 
-def join(parts: Sequence[Part], target: Path, samples: int) -> None:
+def join(parts: Sequence[EncodedPart], target: Path, samples: int) -> None:
     """Write `parts` joined, behind one Info frame, as an MP3 that plays `samples` samples.
 
     One part at a time is held in memory; the Info frame, which needs the CRC of them
@@ -169,7 +169,7 @@ def join(parts: Sequence[Part], target: Path, samples: int) -> None:
         raise OutputError(f"cannot be written ({exc.strerror or exc})", target) from None
 
 
-def _read(part: Part) -> bytes:
+def _read(part: EncodedPart) -> bytes:
     try:
         data = Path(part.path).read_bytes()
     except OSError as exc:

@@ -28,9 +28,9 @@ import re
 import tomllib
 from pathlib import Path
 
-from .errors import ScriptError
-from .model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
-from .script import assign_ids
+from ..errors import ScriptError
+from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
+from .ids import assign_ids
 
 FENCE = "+++"
 _TAGGED = re.compile(r"^(?P<tag>[^:\s][^:]{0,40}?)\s*:\s(?P<text>.*)$")
@@ -94,10 +94,28 @@ def parse_explicit(text: str, path: Path | None = None) -> Episode:
         raise ScriptError("front matter needs a title = \"…\"", path, start + 1)
     speakers = _speakers(meta.get("speakers", {}), path, start + 1)
 
+    chapters, not_spoken = _body(lines, end + 2, speakers, path)
+    order = list(dict.fromkeys(s.speaker for _, segs in chapters for s in segs))
+    date = meta.get("date")
+    if date is not None and not hasattr(date, "isoformat"):
+        raise ScriptError("date must be written as YYYY-MM-DD", path, start + 1)
+    return Episode(
+        title=title.strip(),
+        speakers=tuple(speakers[t] for t in order),
+        chapters=tuple(assign_ids([Chapter(t, tuple(segs)) for t, segs in chapters if segs])),
+        not_spoken=tuple(not_spoken),
+        date=date,
+        lede=str(meta.get("lede", "")),
+        source=path,
+    )
+
+
+def _body(lines: list[str], first: int, speakers: dict[str, Speaker], path: Path | None):
+    """(chapters as (title, segments), lines not voiced) of the script's body, from line `first` (1-based) on."""
     chapters: list[tuple[str, list[Segment]]] = []
     not_spoken: list[NotSpoken] = []
     current: Segment | None = None
-    for number in range(end + 2, len(lines) + 1):
+    for number in range(first, len(lines) + 1):
         line = lines[number - 1].strip()
         if not line:
             current = None
@@ -128,19 +146,7 @@ def parse_explicit(text: str, path: Path | None = None) -> Episode:
         current = Segment("", tag, m.group("text").strip(), number, number)
         chapters[-1][1].append(current)
 
-    order = list(dict.fromkeys(s.speaker for _, segs in chapters for s in segs))
-    date = meta.get("date")
-    if date is not None and not hasattr(date, "isoformat"):
-        raise ScriptError("date must be written as YYYY-MM-DD", path, start + 1)
-    return Episode(
-        title=title.strip(),
-        speakers=tuple(speakers[t] for t in order),
-        chapters=tuple(assign_ids([Chapter(t, tuple(segs)) for t, segs in chapters if segs])),
-        not_spoken=tuple(not_spoken),
-        date=date,
-        lede=str(meta.get("lede", "")),
-        source=path,
-    )
+    return chapters, not_spoken
 
 
 def _speakers(table: object, path: Path | None, line: int) -> dict[str, Speaker]:

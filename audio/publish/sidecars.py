@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .clock import clock
+
 if TYPE_CHECKING:  # reading a manifest (an up-to-date check) needs none of the model
-    from .model import Episode, Show, Timeline
+    from ..model import Episode, Show, Timeline
+    from .tags import ChapterTag
 
 CHAPTERS_VERSION = "1.2.0"
 MANIFEST_VERSION = 1
 
 
 def _clock(seconds: float, sep: str) -> str:
-    millis = round(seconds * 1000)
-    h, rest = divmod(millis, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+    return clock(round(seconds * 1000), fraction=sep, hours=True)
 
 
 def _cues(episode: Episode, timeline: Timeline):
@@ -45,16 +45,13 @@ def srt_text(episode: Episode, timeline: Timeline) -> str:
     return "\n".join(out)
 
 
-def chapters_json(episode: Episode, timeline: Timeline) -> str:
-    """Podcasting 2.0 JSON chapters."""
+def chapters_json(title: str, chapters: Sequence[ChapterTag]) -> str:
+    """Podcasting 2.0 JSON chapters (version 1.2.0), from chapters as the MP3 stores them."""
     return json.dumps(
         {
             "version": CHAPTERS_VERSION,
-            "title": episode.title,
-            "chapters": [
-                {"startTime": timeline.ms(c.start) / 1000, "endTime": timeline.ms(c.end) / 1000, "title": c.title}
-                for c in timeline.chapters
-            ],
+            "title": title,
+            "chapters": [{"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title} for c in chapters],
         },
         ensure_ascii=False,
         indent=2,
@@ -104,6 +101,18 @@ def manifest_json(episode: Episode, timeline: Timeline, digest: str, mp3_name: s
         ensure_ascii=False,
         indent=2,
     )
+
+
+def sidecar_paths(mp3: Path) -> dict[str, Path]:
+    """The files written beside an episode, by kind."""
+    stem = mp3.with_suffix("")
+    return {
+        "vtt": stem.with_suffix(".vtt"),
+        "srt": stem.with_suffix(".srt"),
+        "chapters": Path(f"{stem}.chapters.json"),
+        "manifest": stem.with_suffix(".json"),
+        "html": stem.with_suffix(".html"),
+    }
 
 
 def read_manifest(path: Path) -> dict | None:

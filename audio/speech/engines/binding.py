@@ -13,7 +13,7 @@ it gets, which is how `espeak.locate_library`'s choice takes effect.
 
 from __future__ import annotations
 
-from ..errors import EngineError
+from ...errors import EngineError
 
 TESTED = ("2.99",)
 """pyttsx3 versions whose espeak binding this module was written against."""

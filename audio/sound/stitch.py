@@ -1,7 +1,7 @@
 """Stitching: segments, pauses and fades laid out on one timeline, streamed as PCM.
 
-Nothing here holds more than one segment in memory: `plan` measures the trimmed
-segments, `stream` yields the episode's PCM piece by piece for the encoder.
+Nothing here holds more than one segment in memory: `lay_out_takes` places the
+trimmed segments, `stream` yields the episode's PCM piece by piece for the encoder.
 """
 
 from __future__ import annotations
@@ -9,20 +9,15 @@ from __future__ import annotations
 import warnings
 from array import array
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import replace
 
 with warnings.catch_warnings():  # pydub looks for ffmpeg on import; we never let it run one
     warnings.simplefilter("ignore", RuntimeWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)  # its `import audioop` (Python 3.11, 3.12)
     from pydub import AudioSegment
-    from pydub.utils import audioop  # the standard module, or audioop-lts from Python 3.13 on
 
-from .model import ChapterMark, Pauses, Take, Timeline, Voice
-from .model import Segment as ScriptSegment
+from ..model import ChapterMark, Pauses, Take, Timeline
 
-SILENCE_DBFS = -45.0
-"""Below this, the edges of a segment count as silence and are trimmed."""
-EDGE_MS = 30
-"""Silence kept around the speech of each segment."""
 FADE_MS = 8
 """Fade at each segment's edges, so that no join clicks."""
 LEAD_IN_MS = 300
@@ -35,39 +30,6 @@ SAMPLE_BYTES = 4
 """The stream is signed 32-bit little-endian mono."""
 HEADROOM_DB = 24.0
 """The stream runs this much below full scale, so that levelling gain never clips; the encoder adds it back."""
-
-
-@dataclass(frozen=True)
-class Placed:
-    """A segment ready for the timeline."""
-
-    segment: ScriptSegment
-    chapter: int
-    voice: Voice
-    cache_key: str
-
-
-def speech_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:
-    """(first, end) sample of a segment's speech, keeping a little silence around it.
-
-    Silence is measured in 5 ms steps from either end, as pydub's `detect_leading_silence`
-    does, but on the bytes: pydub's slices cost 35 times as much.
-    """
-    total = len(pcm) // 2
-    step = max(1, sample_rate * 5 // 1000)
-    floor = 32768 * 10 ** (SILENCE_DBFS / 20)  # the RMS of SILENCE_DBFS
-    view = memoryview(pcm)[: 2 * total]
-    lead = 0
-    while lead < total and audioop.rms(view[2 * lead : 2 * min(total, lead + step)], 2) < floor:
-        lead += step
-    trail = total
-    while trail > 0 and audioop.rms(view[2 * max(0, trail - step) : 2 * trail], 2) < floor:
-        trail -= step
-    edge = EDGE_MS * sample_rate // 1000
-    start, end = min(total, max(0, lead - edge)), min(total, trail + edge)
-    if end - start < 2 * FADE_MS * sample_rate // 1000:
-        return 0, total
-    return start, end
 
 
 def prepare(pcm: bytes, sample_rate: int, bounds: tuple[int, int], gain_db: float = 0.0) -> bytes:
@@ -93,7 +55,7 @@ def prepare(pcm: bytes, sample_rate: int, bounds: tuple[int, int], gain_db: floa
     return b"".join((head.tobytes(), memoryview(wide)[edge:-edge], tail.tobytes()))
 
 
-def pause_before(previous: Placed | None, current: Placed, pauses: Pauses, after_title: bool) -> int:
+def pause_before(previous: Take | None, current: Take, pauses: Pauses, after_title: bool) -> int:
     """Milliseconds of silence before `current`."""
     if previous is None:
         return LEAD_IN_MS
@@ -106,40 +68,40 @@ def pause_before(previous: Placed | None, current: Placed, pauses: Pauses, after
     return pauses.paragraph
 
 
-def plan(
-    placed: list[Placed],
+def lay_out_takes(
+    takes: list[Take],
     lengths: list[int],
     titles: list[str],
     pauses: Pauses,
     sample_rate: int,
     quantum: int = 1,
 ) -> Timeline:
-    """Lay segments of known lengths (in samples) on a timeline with their pauses and chapters.
+    """Lay takes of known lengths (in samples) on a timeline with their pauses and chapters.
 
     Pauses are rounded to whole `quantum`s (an MP3 frame): with segments of whole
     frames, every segment then starts on a frame.
     """
     ms = lambda n: round(n * sample_rate / 1000)  # noqa: E731
     grid = lambda n: round(n * sample_rate / 1000 / quantum) * quantum  # noqa: E731
-    takes: list[Take] = []
+    laid: list[Take] = []
     position = 0
     previous = None
     chapter_marks: list[int] = []
-    for index, (item, length) in enumerate(zip(placed, lengths)):
+    for index, (item, length) in enumerate(zip(takes, lengths)):
         gap = grid(pause_before(previous, item, pauses, after_title=index == 1))
         position += gap
         if previous is None or item.chapter != previous.chapter:
             chapter_marks.append(0 if previous is None else position - min(ms(MARK_BEFORE_MS), gap // 2))
-        takes.append(Take(item.segment, item.chapter, item.voice, item.cache_key, position, position + length))
+        laid.append(replace(item, start=position, end=position + length))
         position += length
         previous = item
     total = position + grid(TAIL_MS)
-    chapter_ids = list(dict.fromkeys(p.chapter for p in placed))
+    chapter_ids = list(dict.fromkeys(t.chapter for t in takes))
     marks = tuple(
         ChapterMark(titles[c], start, chapter_marks[i + 1] if i + 1 < len(chapter_marks) else total)
         for i, (c, start) in enumerate(zip(chapter_ids, chapter_marks))
     )
-    return Timeline(sample_rate, tuple(takes), marks, total)
+    return Timeline(sample_rate, tuple(laid), marks, total)
 
 
 def stream(

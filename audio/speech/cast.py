@@ -1,4 +1,4 @@
-"""Casts and lexicons: which voice speaks for whom, and how words are said.
+"""Casts: which voice speaks for whom, how the episode is paced, and the show it belongs to.
 
 A cast is TOML. `voices/default.toml` applies to every episode; `voices/<script>.toml`
 (or `--cast FILE`) is merged over it, table by table::
@@ -28,14 +28,13 @@ A cast is TOML. `voices/default.toml` applies to every episode; `voices/<script>
 from __future__ import annotations
 
 import logging
-import re
 import tomllib
 from dataclasses import fields, replace
 from pathlib import Path
 
-from .errors import CastError
-from .paths import default_cast_path, episode_cast_path, lexicon_path
-from .model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Override, Pauses, Show, Voice
+from ..errors import CastError
+from ..model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Override, Pauses, Show, Voice
+from ..paths import default_cast_path, episode_cast_path
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ _OVERRIDE_KEYS = _VOICE_KEYS | {"text", "original"}
 _TOP_KEYS = {"show", "pauses", "loudness", "voices", "pool", "overrides"}
 
 
-def _read_toml(path: Path) -> dict:
+def read_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
@@ -79,7 +78,7 @@ def load_cast(script: Path | None = None, cast_file: Path | None = None) -> Cast
         sources.append(episode_cast_path(script))
     data: dict = {}
     for path in sources:
-        raw = _read_toml(path)
+        raw = read_toml(path)
         _check_keys(raw, path)
         voices = dict(data.get("voices", {}))
         for speaker, spec in raw.get("voices", {}).items():
@@ -243,55 +242,3 @@ def apply_overrides(episode: Episode, voices: dict[str, Voice], cast: Cast):
             ),
         )
     return episode, per_segment, notes, stale
-
-
-class Lexicon:
-    """Whole-word respellings applied to the text before synthesis.
-
-    Keys with a capital letter match case-sensitively (`AI`, `Xu`); all-lowercase keys
-    match in any case. All entries are applied in one pass, longest first, so a
-    respelling is never respelled again.
-    """
-
-    def __init__(self, entries: dict[str, str], source: Path | None = None):
-        self.entries = dict(entries)
-        self.source = source
-        keys = sorted(self.entries, key=len, reverse=True)
-        if keys:
-            sensitive = [re.escape(k) for k in keys if k != k.lower()]
-            insensitive = [re.escape(k) for k in keys if k == k.lower()]
-            parts = []
-            if sensitive:
-                parts.append("(?:" + "|".join(sensitive) + ")")
-            if insensitive:
-                parts.append("(?i:" + "|".join(insensitive) + ")")
-            self._pattern: re.Pattern | None = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
-        else:
-            self._pattern = None
-        self._lower = {k.lower(): v for k, v in self.entries.items() if k == k.lower()}
-
-    def apply(self, text: str) -> str:
-        """The text as the engine should read it."""
-        if self._pattern is None:
-            return text
-        return self._pattern.sub(lambda m: self.entries.get(m.group(0)) or self._lower[m.group(0).lower()], text)
-
-
-def load_lexicon(script: Path | None = None, path: Path | None = None) -> Lexicon:
-    """Read a lexicon: a `[words]` table of word = "respelling"."""
-    path = Path(path) if path else lexicon_path(script)
-    raw = _read_toml(path)
-    unknown = set(raw) - {"words"}
-    if unknown:
-        raise CastError(f"unknown table {sorted(unknown)[0]!r}; a lexicon has only [words]", path)
-    words = raw.get("words", {})
-    if not isinstance(words, dict):
-        raise CastError("[words] must be a table of word = \"respelling\"", path)
-    for word, spoken in words.items():
-        if not isinstance(spoken, str):
-            raise CastError(f"entry {word!r} must be a string respelling", path)
-        if not word.strip() or not spoken.strip():
-            raise CastError(f"entry {word!r} is empty; give it a respelling or remove it", path)
-        if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", spoken):
-            raise CastError(f"entry {word!r} is recursive: its respelling {spoken!r} contains the word itself", path)
-    return Lexicon(words, path)

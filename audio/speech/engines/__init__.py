@@ -11,22 +11,22 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from ..errors import EngineError
+from ...errors import EngineError
 
 if TYPE_CHECKING:
-    from ..model import Voice
+    from ...model import Voice
 
 ENGINES = {
-    "espeak": "audio.engines.espeak:EspeakEngine",
-    "tone": "audio.engines.tone:ToneEngine",
-    "stall": "audio.engines.tone:StallEngine",
+    "espeak": "audio.speech.engines.espeak:EspeakEngine",
+    "tone": "audio.speech.engines.tone:ToneEngine",
+    "stall": "audio.speech.engines.tone:StallEngine",
 }
 """Engine name → `module:class`, in the render's process. A new offline engine is one more entry here
 and one in `SPEAKERS`."""
 SPEAKERS = {
-    "espeak": "audio.engines.espeak:EspeakSpeaker",
-    "tone": "audio.engines.tone:ToneSpeaker",
-    "stall": "audio.engines.tone:StallSpeaker",
+    "espeak": "audio.speech.engines.espeak:EspeakSpeaker",
+    "tone": "audio.speech.engines.tone:ToneSpeaker",
+    "stall": "audio.speech.engines.tone:StallSpeaker",
 }
 """Engine name → `module:class` of what speaks in the fork server (see `forkserver`)."""
 

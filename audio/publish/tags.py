@@ -1,4 +1,4 @@
-"""Tags and chapters: ID3v2.3 with mutagen, CHAP frames in time order under one CTOC."""
+"""Tags and chapters: ID3v2.3 with mutagen, CHAP frames in time order under one CTOC (see `id3order`)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,10 @@ from mutagen.id3 import (
     CTOCFlags,
     ID3NoHeaderError,
 )
-from mutagen.id3._tags import save_frame
 
-from .errors import NO_SPACE, OutputError, TaggingError
-from .model import Metadata
+from ..errors import NO_SPACE, OutputError, TaggingError
+from ..model import Metadata
+from .id3order import id3_class
 
 NO_OFFSET = 0xFFFFFFFF
 TOC_ID = "toc"
@@ -41,39 +41,11 @@ class ChapterTag:
     end_ms: int
 
 
-class _TimeOrderedID3(ID3):
-    """ID3 that writes CHAP frames in time order.
-
-    mutagen sorts frames by size when saving; players such as AntennaPod and ffmpeg
-    read chapters in file order, so the CHAP frames must follow their start times.
-    """
-
-    _ORDER = ("TIT2", "TPE1", "TALB", "TDRC", "TYER", "TDAT", "TCON", "TLAN", "COMM")
-
-    def _write(self, config):  # noqa: D401 - mutagen's hook
-        def rank(frame):
-            if frame.FrameID in self._ORDER:
-                return (0, self._ORDER.index(frame.FrameID), 0)
-            if frame.FrameID == "CTOC":
-                return (2, 0, 0)
-            if frame.FrameID == "CHAP":
-                return (3, frame.start_time, 0)
-            if frame.FrameID == "APIC":
-                return (4, 0, 0)
-            return (1, 0, 0)
-
-        frames = sorted(self.values(), key=lambda f: (rank(f), f.HashKey))
-        data = [save_frame(f, config=config) for f in frames]
-        if self._unknown_v2_version == config.v2_version:
-            data.extend(d for d in self.unknown_frames if len(d) > 10)
-        return bytearray().join(data)
-
-
 def write_tags(
     path: Path, meta: Metadata, chapters: list[ChapterTag], cover: tuple[bytes, str] | None = None
 ) -> None:
     """Write every tag and chapter to the MP3 at `path` as ID3v2.3."""
-    tags = _TimeOrderedID3()
+    tags = id3_class()()
     tags.add(TIT2(encoding=3, text=meta.title))
     if meta.artist:
         tags.add(TPE1(encoding=3, text=meta.artist))

@@ -13,7 +13,7 @@ import math
 import time
 from array import array
 
-from ..model import Voice
+from ...model import Voice
 from . import EngineVoice
 from .forkserver import ServedEngine
 

@@ -18,12 +18,20 @@ ceiling; the reading is measured through the same limiter, so its loss is accoun
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-from .encode import ffmpeg_deadline, find_ffmpeg, start_on
-from .errors import EncodingError
+from ..errors import EncodingError, EngineError
+from ..model import Mastering, Voice
+from .ffmpeg import Slots, ffmpeg_deadline, find_ffmpeg, start_on
+
+if TYPE_CHECKING:
+    from ..speech.cache import SegmentCache
+    from ..speech.synth import SpeechSource
 
 CALIBRATION_TEXT = (
     "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background. "
@@ -107,12 +115,7 @@ def analyse_segments(
     if process.returncode != 0:
         last = errors.decode(errors="replace").strip().splitlines()[-1:]
         raise EncodingError(f"ffmpeg could not measure loudness ({last[0] if last else process.returncode})")
-    blocks: dict[int, float] = {}  # block loudness by block end (in hops)
-    for match in _LINE.finditer(errors):
-        value = match.group(2)
-        blocks[round(float(match.group(1)) / BLOCK_HOP)] = float(value) if value not in (b"-inf", b"nan") else -math.inf
-    if not blocks:
-        raise EncodingError("ffmpeg's loudness log could not be read")
+    blocks = _block_log(errors)
     # each segment's loudness from the blocks that lie wholly within it
     return [
         {
@@ -122,6 +125,17 @@ def analyse_segments(
         }
         for first, end in spans
     ]
+
+
+def _block_log(errors: bytes) -> dict[int, float]:
+    """The loudness of each 400 ms block, by the block's end (in hops), from ffmpeg's ebur128 log."""
+    blocks: dict[int, float] = {}
+    for match in _LINE.finditer(errors):
+        value = match.group(2)
+        blocks[round(float(match.group(1)) / BLOCK_HOP)] = float(value) if value not in (b"-inf", b"nan") else -math.inf
+    if not blocks:
+        raise EncodingError("ffmpeg's loudness log could not be read")
+    return blocks
 
 
 def test_gain(target: float) -> float:
@@ -147,3 +161,81 @@ def limiter(true_peak: float, margin_db: float = 2.0) -> str:
     """
     ceiling = 10 ** ((true_peak - margin_db) / 20)
     return f"alimiter=limit={ceiling:.4f}:level=disabled:attack=0.5:release=5:latency=1"
+
+
+def voice_gains(
+    source: SpeechSource, readings: dict[Voice, str], mastering: Mastering, workers: int | None = None, stage=None
+) -> dict[Voice, float]:
+    """The gain of each voice, from its reading of the calibration text (`readings`: a cache key by voice).
+
+    Readings not yet measured for these settings are measured first. `stage(label, total)`
+    starts a progress stage and returns its advance function.
+    """
+    records = {key: source.record(key) for key in dict.fromkeys(readings.values())}
+    unmeasured = [key for key, info in records.items() if not is_current(info, info["samples"], mastering)]
+    if unmeasured:
+        progress = stage("Measuring", len(unmeasured)) if stage else None
+        measure_readings(source.cache, unmeasured, source.rate, mastering, workers, progress)
+        records.update({key: source.cache.read_info(key) for key in unmeasured})
+    return {voice: voice_gain(records[key], mastering.target) for voice, key in readings.items()}
+
+
+MEASURE_BATCH_SAMPLES = 22050 * 240
+"""At most about four minutes of speech go into one ffmpeg run, so that memory stays flat."""
+
+
+def measure_readings(
+    cache: SegmentCache,
+    keys: list[str],
+    sample_rate: int,
+    mastering: Mastering,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Measure the loudness of cached segments, in a few ffmpeg runs side by side, and cache it."""
+    sizes = {}
+    for key in dict.fromkeys(keys):
+        info = cache.read_info(key)
+        if info is None:
+            raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
+        sizes[key] = info["samples"]
+    if not sizes:
+        return
+    workers = max(1, workers or os.cpu_count() or 1)
+    count = max(1, -(-sum(sizes.values()) // MEASURE_BATCH_SAMPLES))
+    count = min(len(sizes), -(-count // workers) * workers)  # a multiple of the workers: none idles at the end
+    batches: list[list[str]] = [[] for _ in range(count)]
+    totals = [0] * count
+    for key in sorted(sizes, key=sizes.__getitem__, reverse=True):  # the emptiest batch takes the next
+        smallest = totals.index(min(totals))
+        batches[smallest].append(key)
+        totals[smallest] += sizes[key]
+
+    def measure(batch: list[str]) -> None:
+        pcms = []
+        for key in batch:
+            pcm = cache.read(key, sample_rate)
+            if pcm is None:
+                raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
+            pcms.append(pcm)
+        with slots.one() as cpu:
+            results = analyse_segments(pcms, sample_rate, mastering.target, mastering.true_peak, cpu)
+        del pcms
+        for key, loudness in zip(batch, results):
+            cache.write_info(key, {**(cache.read_info(key) or {}), **loudness})
+        if progress:
+            progress(len(batch))
+
+    slots = Slots(min(workers, count))
+    with ThreadPoolExecutor(max_workers=min(workers, count)) as pool:
+        list(pool.map(measure, batches))
+
+
+def is_current(info: dict | None, samples: int, mastering: Mastering) -> bool:
+    """True if a cached measurement fits audio of `samples` samples and these loudness settings."""
+    return bool(
+        info
+        and info.get("samples") == samples
+        and "limited" in info
+        and info.get("measured_for") == [mastering.target, mastering.true_peak]
+    )

@@ -1,0 +1,242 @@
+"""A render's plan: everything it will do, decided before any speech is made.
+
+`plan(request, engine)` reads the script, casts, lexicon and cover, and returns one
+frozen `RenderPlan`: the episode, its voices, one synthesis job per segment, one
+calibration reading per voice, the cover and the fingerprints that say whether the
+episode on disk is up to date. `render.execute` carries a plan out; `revoice` and
+`voices --preview` build on plans too.
+
+One up-to-date check, with two keys, like make: the *inputs* fingerprint is made from
+the bytes of every file a render reads (nothing parsed: an unchanged project is found
+up to date at once); the *digest* from what those files say (a comment added to a
+cast changes the inputs, not the digest, and the episode is still up to date).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .atomic import check_writable
+from .errors import CastError, OutputError, PodcastError, ScriptError
+from .model import Cast, Episode, Voice
+from .paths import default_cast_path, episode_cast_path, lexicon_path, project_root
+from .publish.sidecars import read_manifest, sidecar_paths
+from .sound.encode import Mp3Settings
+from .sound.loudness import CALIBRATION_TEXT
+from .speech.cache import cache_key
+from .speech.engines import SpeechEngine, create_engine
+from .speech.synth import Job
+
+DEFAULT_SCRIPT = Path("scripts") / "deepseek-interview.txt"
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """What a user asks a render for."""
+
+    script: Path | None = None
+    """The script; default: the example's, in the current project."""
+    output: Path | None = None
+    """The MP3 to write; default: `dist/<script name>.mp3` in the script's project."""
+    cast_file: Path | None = None
+    """A cast merged over `voices/default.toml`, instead of `voices/<script name>.toml`."""
+    cover: Path | None = None
+    """A JPEG or PNG that overrides the cast's `[show] cover`."""
+    force: bool = False
+    """Synthesize and write everything again, even if it is up to date."""
+    engine_name: str = "espeak"
+    """The speech engine."""
+    settings: Mp3Settings = Mp3Settings()
+    """How the MP3 is encoded."""
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Everything a render will do. Found up to date from the files alone, it holds no episode."""
+
+    script: Path
+    """The script file."""
+    output: Path
+    """The MP3 file."""
+    settings: Mp3Settings
+    """How the MP3 is encoded."""
+    inputs: str
+    """Fingerprint of the bytes of every file the render reads ("" if one cannot be read)."""
+    up_to_date: bool
+    """True if the episode on disk was made from the same inputs (or the same digest)."""
+    force: bool = False
+    """Synthesize and write everything again."""
+    previous: dict | None = field(default=None, compare=False)
+    """The manifest of the episode on disk, if any."""
+    episode: Episode | None = None
+    """The split script, overrides applied (None when found up to date from the files alone)."""
+    cast: Cast | None = None
+    """The merged cast."""
+    voices: dict[str, Voice] = field(default_factory=dict)
+    """Voice per speaker id."""
+    segment_voices: dict[str, Voice] = field(default_factory=dict)
+    """Voice per segment id, overrides applied."""
+    jobs: tuple[Job, ...] = ()
+    """One synthesis job per segment, in reading order."""
+    calibrations: dict[Voice, Job] = field(default_factory=dict)
+    """One reading of the calibration text per voice the jobs use."""
+    cover: tuple[bytes, str] | None = None
+    """The cover image's bytes and MIME type."""
+    digest: str = ""
+    """Fingerprint of what is rendered: the episode, voices, cache keys and settings."""
+    applied: tuple[str, ...] = ()
+    """One line per override applied."""
+    stale: tuple[str, ...] = ()
+    """One line per override that no longer fits its segment (not applied)."""
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file the render writes: the MP3, then the files beside it."""
+        return (self.output, *sidecar_paths(self.output).values())
+
+    @property
+    def all_jobs(self) -> list[Job]:
+        """The segments' jobs and the calibration readings."""
+        return [*self.jobs, *self.calibrations.values()]
+
+
+def default_script() -> Path:
+    """The example episode's script, in the current project."""
+    return project_root() / DEFAULT_SCRIPT
+
+
+def default_output(script: Path) -> Path:
+    """`dist/<script name>.mp3` in the script's project."""
+    return project_root(script) / "dist" / f"{Path(script).stem}.mp3"
+
+
+def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
+    """Plan a render. `engine` None: it could not be started, and its error is raised after the script's own.
+
+    Raises `ScriptError`, `CastError`, `OutputError` or `EngineError` for what cannot be rendered.
+    """
+    from .speech.cast import apply_overrides, assign_voices, load_cast  # the parsers: not needed when up to date
+    from .speech.lexicon import load_lexicon
+    from .text.script import load_episode
+
+    script = Path(request.script) if request.script else default_script()
+    output = Path(request.output) if request.output else default_output(script)
+    _check_output(output)
+    previous = read_manifest(sidecar_paths(output)["manifest"])
+    inputs = input_fingerprint(script, request, engine) if engine else ""
+    base = dict(script=script, output=output, settings=request.settings, inputs=inputs, force=request.force)
+    if not request.force and _fresh(previous, output, inputs=inputs):
+        return RenderPlan(**base, up_to_date=True, previous=previous)
+
+    episode = load_episode(script)
+    if not episode.segments:
+        raise ScriptError("has nothing to voice: no title, narration or answers found", script)
+    cast = load_cast(script, request.cast_file)
+    lexicon = load_lexicon(script)
+    voices = assign_voices(episode, cast)
+    episode, segment_voices, applied, stale = apply_overrides(episode, voices, cast)
+    engine = engine or create_engine(request.engine_name)  # raises the error that stopped it before
+    jobs = tuple(
+        Job(_key(lexicon.apply(s.text), segment_voices[s.id], engine), lexicon.apply(s.text), segment_voices[s.id],
+            f"segment {s.id}")
+        for s in episode.segments
+    )  # fmt: skip
+    cover_path = request.cover or (project_root(script) / cast.show.cover if cast.show.cover else None)
+    cover = read_cover(cover_path)
+    digest = _digest(episode, cast, jobs, request.settings, cover)
+    fresh = not request.force and _fresh(previous, output, digest=digest)
+    return RenderPlan(
+        **base, up_to_date=fresh, previous=previous, episode=episode, cast=cast, voices=voices,
+        segment_voices=segment_voices, jobs=jobs, calibrations=calibration_jobs(jobs, engine), cover=cover,
+        digest=digest, applied=tuple(applied), stale=tuple(stale),
+    )  # fmt: skip
+
+
+def _check_output(output: Path) -> None:
+    if output.suffix.lower() != ".mp3":
+        raise OutputError("the output must be an .mp3 file", output)
+    if output.parent.exists() and not output.parent.is_dir():
+        raise OutputError("is a file, not a folder; choose another --out", output.parent)
+    for target in (output, *sidecar_paths(output).values()):
+        check_writable(target)
+
+
+def _fresh(previous: dict | None, output: Path, *, inputs: str = "", digest: str = "") -> bool:
+    """The up-to-date check: the episode's files are all there, and its manifest has the same inputs or digest."""
+    if not previous or not all(f.exists() for f in (output, *sidecar_paths(output).values())):
+        return False
+    return bool(inputs and previous.get("inputs") == inputs or digest and previous.get("digest") == digest)
+
+
+def _key(text: str, voice: Voice, engine: SpeechEngine) -> str:
+    return cache_key(text, voice, engine.name, engine.version(), engine.sample_rate)
+
+
+def calibration_jobs(jobs: tuple[Job, ...] | list[Job], engine: SpeechEngine) -> dict[Voice, Job]:
+    """One reading of the calibration text for each voice that `jobs` use (see `sound.loudness`)."""
+    return {
+        voice: Job(_key(CALIBRATION_TEXT, voice, engine), CALIBRATION_TEXT, voice, f"the calibration reading of voice {voice.label}")
+        for voice in dict.fromkeys(job.voice for job in jobs)
+    }  # fmt: skip
+
+
+def read_cover(path: Path | None) -> tuple[bytes, str] | None:
+    """(bytes, MIME type) of a cover image, checked to be a JPEG or PNG."""
+    if path is None:
+        return None
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CastError(f"cover image cannot be read ({exc.strerror})", path) from None
+    if data.startswith(b"\xff\xd8\xff"):
+        return data, "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data, "image/png"
+    raise CastError("cover image must be a JPEG or PNG file", path)
+
+
+def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture) -> str:
+    material = {
+        "cover": hashlib.sha256(picture[0]).hexdigest() if picture else None,
+        "tool": __version__,
+        "title": episode.title,
+        "date": str(episode.date),
+        "lede": episode.lede,
+        "speakers": [asdict(s) for s in episode.speakers],
+        "chapters": [[c.title, [[s.id, s.speaker, s.text] for s in c.segments]] for c in episode.chapters],
+        "keys": [j.key for j in jobs],
+        "pauses": asdict(cast.pauses),
+        "loudness": asdict(cast.loudness),
+        "show": asdict(cast.show),
+        "mp3": asdict(settings),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def input_fingerprint(script: Path, request: RenderRequest, engine: SpeechEngine) -> str:
+    """A fingerprint of every file and setting a render reads, from their bytes, parsing nothing;
+    "" when one cannot be read (the render then reports it)."""
+    try:
+        casts = [default_cast_path(script), Path(request.cast_file) if request.cast_file else episode_cast_path(script)]
+        digest = hashlib.sha256(f"{__version__} {asdict(request.settings)}".encode())
+        read = {}
+        for path in [script, *casts, lexicon_path(script)]:
+            read[path] = data = path.read_bytes() if path.exists() else b"<none>"
+            digest.update(f"\0{path.resolve()}\0{len(data)}\0".encode() + data)
+        picture = request.cover
+        if picture is None:  # the cast's cover, as the render would take it (the last cast that names one)
+            for path in casts:
+                if b"cover" in read[path]:  # parsed only where it may name one
+                    named = tomllib.loads(read[path].decode("utf-8")).get("show", {}).get("cover")
+                    picture = project_root(script) / named if isinstance(named, str) else picture
+        if picture is not None:
+            digest.update(b"\0cover\0" + Path(picture).read_bytes())
+        digest.update(f"\0{engine.name} {engine.version()} {engine.sample_rate}".encode())
+    except (OSError, ValueError, PodcastError):
+        return ""
+    return digest.hexdigest()

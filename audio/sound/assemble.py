@@ -1,0 +1,256 @@
+"""Assembly: the timeline laid on MP3 frames and encoded in parts (one per take, stored), to be joined.
+
+Every take, with the pause after it, fills a whole number of MP3 frames (see
+`frames`): a *part*. Its encoded frames are stored under a key made of everything
+that makes their sound, so an unchanged part is never encoded again: re-voicing one
+segment re-encodes that segment's part alone. Parts missing from the store are
+encoded in a few long runs, in parallel (one ffmpeg each), and the runs' output is
+cut back into parts at frame boundaries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..errors import EncodingError, OutputError
+from ..hooks import moment
+from ..model import ChapterMark, Mastering, Pauses, Take, Timeline, Voice
+from .encode import Mp3Settings, encode_mp3
+from .ffmpeg import Slots
+from .frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES_PER_FRAME, EncodedPart, read_frames
+from .loudness import limiter
+from .parts import PartStore
+from .stitch import HEADROOM_DB, lay_out_takes, prepare, stream
+
+FORMAT = 4
+"""Bump when a part's encoded audio changes meaning."""
+MIN_RUN_FRAMES = 400
+"""A run of missing parts is split for parallel encoding only into pieces at least this long (about 10 s)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One take and the pause after it (the first also holds the lead-in), on whole frames."""
+
+    start: int
+    """First sample in the planned timeline."""
+    end: int
+    """One past the last sample."""
+    take: Take
+    """The take it holds."""
+    key: str
+    """Key of its encoded frames in the part store."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where every take goes on the frame grid, how it is cut and levelled, and the parts that hold it."""
+
+    timeline: Timeline
+    """The planned timeline, at the speech's sample rate."""
+    parts: tuple[Part, ...]
+    """The parts, in order; a take whose speech is not known yet makes none."""
+    bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Where each segment's speech lies in its audio, by cache key, rounded up to whole frames."""
+    gains: dict[str, float] = field(default_factory=dict)
+    """Each segment's levelling gain in dB, by cache key (its voice's)."""
+
+    def prepared(self, take: Take, pcm: bytes) -> bytes:
+        """A take's speech cut to its bounds, levelled and faded, as the stream carries it."""
+        key = take.cache_key
+        return prepare(pcm, self.timeline.sample_rate, self.bounds[key], self.gains[key])
+
+
+def mastering_filters(mastering: Mastering) -> str:
+    """The ffmpeg filters every part is encoded through: the headroom restored, then the true-peak limiter."""
+    return f"volume={HEADROOM_DB}dB,{limiter(mastering.true_peak)}"
+
+
+def frame_quantum(input_rate: int, settings: Mp3Settings) -> int:
+    """How many input samples make one MP3 frame; raises `EncodingError` if that is not whole."""
+    quantum, rest = divmod(SAMPLES_PER_FRAME * input_rate, settings.sample_rate)
+    if rest or not quantum:
+        raise EncodingError(
+            f"speech at {input_rate} Hz cannot be laid on MP3 frames at {settings.sample_rate} Hz"
+        )
+    return quantum
+
+
+def lay_out(
+    takes: list[Take],
+    records: dict[str, dict],
+    voice_gains: dict[Voice, float],
+    *,
+    titles: list[str],
+    pauses: Pauses,
+    sample_rate: int,
+    settings: Mp3Settings,
+    filters: str,
+) -> Layout:
+    """The planned timeline and its parts, from the segments' records (`records` by cache key; others count as empty).
+
+    Each segment lasts a whole number of MP3 frames (a little silence added at its end),
+    and so does each pause: every segment starts on a frame, so that a segment that
+    changes length moves everything after it by exactly as much.
+    """
+    quantum = frame_quantum(sample_rate, settings)
+    bounds, gains = {}, {}
+    for key, info in records.items():
+        start, end = info["speech"]
+        bounds[key] = (start, start + -(-(end - start) // quantum) * quantum)
+    for take in takes:
+        if take.cache_key in records:
+            gains[take.cache_key] = voice_gains[take.voice]
+    lengths = [bounds[t.cache_key][1] - bounds[t.cache_key][0] if t.cache_key in records else 0 for t in takes]
+    timeline = lay_out_takes(takes, lengths, titles, pauses, sample_rate, quantum)
+    return Layout(timeline, tuple(_parts(timeline, gains, settings, filters, bounds)), bounds, gains)
+
+
+def _parts(
+    planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str, bounds: dict[str, tuple[int, int]]
+) -> list[Part]:
+    """Cut the planned timeline before each take (after the pause that precedes it), each part keyed.
+
+    Only takes with a gain in `gains` (known ones) make parts. Their speech's `bounds`
+    go into the keys too.
+    """
+    takes = planned.takes
+    starts = [0] + [t.start for t in takes[1:]]
+    ends = starts[1:] + [planned.length]
+    out = []
+    for take, start, end in zip(takes, starts, ends):
+        if take.cache_key not in gains:
+            continue
+        material = {
+            "format": FORMAT,
+            "rate": planned.sample_rate,
+            "mp3": [settings.sample_rate, settings.bitrate, settings.channels],
+            "filters": filters,
+            "take": [take.cache_key, round(gains[take.cache_key], 3), take.start - start, take.end - start],
+            "speech": list(bounds.get(take.cache_key, ())),
+            "length": end - start,
+        }
+        key = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
+        out.append(Part(start, end, take, key))
+    return out
+
+
+def encode_parts(
+    layout: Layout,
+    speech: Callable[[str], bytes],
+    store: PartStore,
+    *,
+    settings: Mp3Settings,
+    filters: str,
+    stage: Callable[[str, int], Callable[[int], None]] | None = None,
+    workers: int | None = None,
+) -> tuple[list[EncodedPart], int]:
+    """Every part of the layout encoded (taken from the store where it is there); and how many were encoded.
+
+    `speech(key)` gives a segment's synthesized PCM. `stage(label, total)` starts a
+    progress stage and returns its advance function.
+    """
+    planned, parts = layout.timeline, layout.parts
+    quantum = frame_quantum(planned.sample_rate, settings)
+    done: list[EncodedPart | None] = [store.get(p.key, (p.end - p.start) // quantum) for p in parts]
+    missing = [i for i, part in enumerate(done) if part is None]
+    workers = max(1, workers or os.cpu_count() or 1)
+    runs = _runs(missing, parts, quantum, workers)
+    progress = stage("Encoding", len(missing)) if stage else None
+
+    def counted(take: Take) -> bytes:
+        audio = layout.prepared(take, speech(take.cache_key))
+        if progress:
+            progress(1)
+        return audio
+
+    stored: set[str] = set()
+    lock = threading.Lock()
+
+    def encode(run: list[int]) -> None:
+        with slots.one() as cpu:  # the run's PCM is made as ffmpeg reads it
+            tmp = _encode_run([parts[i] for i in run], planned.sample_rate, counted, store, settings, filters, cpu)
+        try:  # cut into parts as it is read (one part in memory), while the next run takes the slot
+            with open(tmp, "rb") as output:
+                for i in run:
+                    count = (parts[i].end - parts[i].start) // quantum
+                    frames = read_frames(output, count, tmp)
+                    with lock:  # a part may occur twice (the same words, voice and pause): stored once
+                        if parts[i].key in stored:
+                            continue
+                        stored.add(parts[i].key)
+                    store.put(parts[i].key, frames, count)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    slots = Slots(min(workers, len(runs)))
+    if runs:
+        with ThreadPoolExecutor(max_workers=min(workers + 1, len(runs))) as pool:
+            list(pool.map(encode, sorted(runs, key=lambda r: parts[r[0]].start - parts[r[-1]].end)))
+        for i in missing:  # every part as stored, also where one key stands for two parts
+            done[i] = store.get(parts[i].key, (parts[i].end - parts[i].start) // quantum)
+            if done[i] is None:
+                raise OutputError("lost an encoded part as it was written; run again", store.path(parts[i].key))
+    return [p for p in done if p is not None], len(missing)
+
+
+def _encode_run(run: list[Part], rate: int, load, store: PartStore, settings: Mp3Settings, filters: str, cpu) -> Path:
+    """Encode a run of neighbouring parts in one ffmpeg, bare, into a temporary file in the store's folder."""
+    sub = Timeline(rate, tuple(part.take for part in run), (), run[-1].end)
+    store.folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=store.folder, prefix=".tmp-run-", suffix=".mp3")
+    os.close(fd)
+    try:
+        moment("encoding")
+        encode_mp3(stream(sub, load, start=run[0].start), rate, Path(name), settings, filters, "s32le", bare=True, cpu=cpu)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name)
+
+
+def _runs(missing: list[int], parts: list[Part], quantum: int, workers: int) -> list[list[int]]:
+    """Missing parts in runs of neighbours, long runs split so that `workers` encoders share the work evenly."""
+    runs: list[list[int]] = []
+    for i in missing:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    frames = lambda i: (parts[i].end - parts[i].start) // quantum  # noqa: E731
+    # two runs per encoder, the longest first: the encoders finish at about the same time
+    share = max(MIN_RUN_FRAMES, sum(frames(i) for i in missing) // (2 * workers) + 1)
+    out = []
+    for run in runs:
+        current, size = [], 0
+        for i in run:
+            current.append(i)
+            size += frames(i)
+            if size >= share and i != run[-1]:
+                out.append(current)
+                current, size = [], 0
+        out.append(current)
+    return out
+
+
+def played_timeline(planned: Timeline, output_rate: int) -> Timeline:
+    """The timeline as the joined MP3 plays it, in samples at the output rate.
+
+    Everything scales by the rate; the file ends the encoder's and decoder's delay
+    (1105 samples) before the grid's end, as the last frame holds the timeline only up
+    to there (it is tail silence).
+    """
+    ratio = output_rate // planned.sample_rate if output_rate % planned.sample_rate == 0 else None
+    scale = (lambda n: n * ratio) if ratio else (lambda n: n * output_rate // planned.sample_rate)  # noqa: E731
+    length = scale(planned.length) - ENCODER_DELAY - DECODER_DELAY
+    takes = tuple(replace(t, start=scale(t.start), end=min(length, scale(t.end))) for t in planned.takes)
+    marks = tuple(ChapterMark(c.title, scale(c.start), min(length, scale(c.end))) for c in planned.chapters)
+    return Timeline(output_rate, takes, marks, length)
