@@ -1,12 +1,18 @@
 # Two commands on a fresh machine:
 #   make episode   set up .venv and render the example to dist/deepseek-interview.mp3
 #   make test      set up .venv with the test extras and run the tests
+# While working:
+#   make check     ruff and the quick tests (not the slow ones): under a minute
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: episode test bench install install-test clean
+JOBS ?= 2
+# two test processes: the renders inside each use every core already
+PYTEST := $(BIN)/python -m pytest -n $(JOBS)
+
+.PHONY: episode test check lint bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,20 +20,31 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(PIP) install .
 
-install-test: $(BIN)/python
+# The tests run this work tree's code (they put it first on the path): the venv needs only
+# the dependencies, installed again when pyproject.toml changes.
+install-test: $(VENV)/.test-installed
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(PIP) install '.[test]'
+	touch $@
 
 episode: install
 	$(BIN)/podcast render
 
 # The tests that speak run again with the bundled libespeak-ng when the system has its own
 # (the first run used the system's): both libraries users have are tested.
-test: install-test
-	$(BIN)/python -m pytest
+test: install-test lint
+	$(PYTEST)
 	@if $(BIN)/python -c "import ctypes; ctypes.CDLL('libespeak-ng.so.1')" 2>/dev/null; then \
 	  echo "== the tests that speak, again with the bundled libespeak-ng =="; \
-	  PODCAST_ESPEAK_LIBRARY=bundled $(BIN)/python -m pytest -m espeak; \
+	  PODCAST_ESPEAK_LIBRARY=bundled $(PYTEST) -m espeak; \
 	fi
+
+check: install-test lint
+	$(PYTEST) -m "not slow"
+
+lint: install-test
+	$(BIN)/ruff check audio tests
 
 bench: install-test
 	$(BIN)/python -m tests.bench

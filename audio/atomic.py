@@ -112,7 +112,10 @@ def commit_all(pairs: list[tuple[Path, Path]]) -> None:
                     else:
                         target.unlink(missing_ok=True)
             failed = pairs[len(done)][1] if len(done) < len(pairs) else pairs[-1][1]
-            raise OutputError(f"cannot replace the previous file ({reason(exc)}); nothing was changed", failed) from None
+            raise OutputError(
+                f"cannot replace the previous file ({reason(exc)}); nothing was changed",
+                failed,
+            ) from None
         finally:
             for _, backup in backups:
                 if backup is not None:

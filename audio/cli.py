@@ -17,6 +17,7 @@ import typer
 
 from . import __version__
 from .errors import ExitCode, PodcastError
+from .hooks import moment
 
 app = typer.Typer(
     help="Render interview scripts as chaptered, tagged podcast episodes, offline.",
@@ -118,6 +119,7 @@ def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
     _state["debug"] = debug
+    moment("parsed")  # a test's stopping point: Ctrl-C between parsing and the command's own handling
     logger = logging.getLogger("audio")
     logger.setLevel(logging.DEBUG if debug else logging.WARNING)
     for handler in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
@@ -134,7 +136,8 @@ class _StderrHandler(logging.Handler):
 
 ScriptArg = Annotated[Optional[Path], typer.Argument(help="Script file. Default: scripts/deepseek-interview.txt.")]
 CacheOpt = Annotated[
-    Optional[Path], typer.Option("--cache-dir", help="Segment cache folder. Default: $PODCAST_CACHE_DIR or the user's cache.")
+    Optional[Path],
+    typer.Option("--cache-dir", help="Segment cache folder. Default: $PODCAST_CACHE_DIR or the user's cache."),
 ]
 
 
@@ -142,11 +145,17 @@ CacheOpt = Annotated[
 def render(
     script: ScriptArg = None,
     cast: Annotated[Optional[Path], typer.Option("--cast", help="Cast file, merged over voices/default.toml.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output MP3. Default: dist/<script name>.mp3.")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Output MP3. Default: dist/<script name>.mp3.")
+    ] = None,
     cache_dir: CacheOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Synthesize every segment again and rewrite the episode.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Synthesize every segment again and rewrite the episode.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
-    workers: Annotated[Optional[int], typer.Option("--workers", help="Synthesis processes. Default: one per core.")] = None,
+    workers: Annotated[
+        Optional[int], typer.Option("--workers", help="Synthesis processes. Default: one per core.")
+    ] = None,
     engine: Annotated[
         str, typer.Option("--engine", help="Speech engine: espeak; tone and stall (a stuck engine) for tests.")
     ] = "espeak",
@@ -252,13 +261,18 @@ def cache(
 def revoice(
     segment: Annotated[str, typer.Argument(help="Segment id, as `podcast split` shows it.")],
     script: ScriptArg = None,
-    voice: Annotated[Optional[str], typer.Option("--voice", help="New voice (see `podcast voices`), e.g. en-GB-scotland or en-US+f2.")] = None,
+    voice: Annotated[
+        Optional[str],
+        typer.Option("--voice", help="New voice (see `podcast voices`), e.g. en-GB-scotland or en-US+f2."),
+    ] = None,
     variant: Annotated[Optional[str], typer.Option("--variant", help="New variant, e.g. m7 or f2.")] = None,
     rate: Annotated[Optional[int], typer.Option("--rate", help="New speed in words per minute.")] = None,
     pitch: Annotated[Optional[int], typer.Option("--pitch", help="New base pitch, 0–99.")] = None,
     volume: Annotated[Optional[float], typer.Option("--volume", help="New volume, 0.0–2.0.")] = None,
     text: Annotated[Optional[str], typer.Option("--text", help="New words for the segment to say.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output MP3. Default: dist/<script name>.mp3.")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Output MP3. Default: dist/<script name>.mp3.")
+    ] = None,
     cache_dir: CacheOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
     engine: Annotated[str, typer.Option("--engine", help="Speech engine: espeak, or tone for tests.")] = "espeak",
@@ -267,7 +281,9 @@ def revoice(
     from .revoice import revoice as run_revoice
 
     changes = dict(voice=voice, variant=variant, rate=rate, pitch=pitch, volume=volume, text=text)
-    result = _run_shown(quiet, lambda progress: run_revoice(segment, script, out, cache_dir, progress, engine, **changes))
+    result = _run_shown(
+        quiet, lambda progress: run_revoice(segment, script, out, cache_dir, progress, engine, **changes)
+    )
     if not quiet:
         _stderr().print(f"synthesized {result.synthesized} segment(s), {result.cached} from the cache")
         print(result.output)

@@ -1,4 +1,22 @@
-"""The domain model: plain frozen dataclasses, no I/O."""
+"""The domain model: plain frozen dataclasses, no I/O; and the project's vocabulary, one word per thing.
+
+- *script*: the text a user gives (interview text from a web page, or an explicit script).
+- *episode* (`Episode`): the split script: *speakers*, *chapters*, *segments*, and the lines
+  *not spoken* with their reasons.
+- *segment* (`Segment`): one paragraph voiced by one speaker; its *id* is stable.
+- *cast* (`Cast`): who speaks with which *voice* (`Voice`), the *pauses*, the *show*, the
+  loudness target (`Mastering`) and per-segment *overrides*; the *lexicon* respells words.
+- *job* (`speech.synth.Job`): a segment's text (after the lexicon) and voice, to be spoken
+  into the *segment cache* under its *cache key*; the *calibration reading* of a voice is
+  a job too, measured to level that voice.
+- *take* (`Take`): a segment placed on the *timeline* (`Timeline`): its chapter, voice, cache
+  key, first and last sample; chapter marks (`ChapterMark`) sit on the same timeline.
+- *part* (`sound.assemble.Part`): a take and the pause after it on whole MP3 frames, keyed;
+  once encoded it is an *encoded part* (`sound.frames.EncodedPart`) in the *part store*.
+- *episode file*: the encoded parts joined into one MP3, tagged (`Metadata`, chapters), with
+  the *files beside it* (transcripts, chapters, manifest, player page).
+- *plan* (`plan.RenderPlan`): everything a render will do, decided before any speech is made.
+"""
 
 from __future__ import annotations
 

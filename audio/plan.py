@@ -180,7 +180,8 @@ def _key(text: str, voice: Voice, engine: SpeechEngine) -> str:
 def calibration_jobs(jobs: tuple[Job, ...] | list[Job], engine: SpeechEngine) -> dict[Voice, Job]:
     """One reading of the calibration text for each voice that `jobs` use (see `sound.loudness`)."""
     return {
-        voice: Job(_key(CALIBRATION_TEXT, voice, engine), CALIBRATION_TEXT, voice, f"the calibration reading of voice {voice.label}")
+        voice: Job(_key(CALIBRATION_TEXT, voice, engine), CALIBRATION_TEXT, voice,
+                   f"the calibration reading of voice {voice.label}")
         for voice in dict.fromkeys(job.voice for job in jobs)
     }  # fmt: skip
 

@@ -153,7 +153,9 @@ def execute(
                         voices=planned.voices)  # fmt: skip
 
 
-def assemble(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, reporter: Reporter, workers=None) -> Timeline:
+def assemble(
+    planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, reporter: Reporter, workers=None
+) -> Timeline:
     """Lay the synthesized segments out, encode the parts the store lacks, write the episode; its timeline."""
     from .publish.episode import metadata, texts_beside, write_episode  # mutagen, pydub: only with work to do
     from .sound.assemble import encode_parts, lay_out, mastering_filters, played_timeline

@@ -97,7 +97,9 @@ def write_override(path: Path, override: Override) -> None:
         raise CastError(f"is not valid TOML: {exc}", path) from None
     if "overrides" not in document:
         document.add(tomlkit.nl())
-        document.add(tomlkit.comment("Per-segment changes made by `podcast revoice`; `original` is the text they apply to."))
+        document.add(
+            tomlkit.comment("Per-segment changes made by `podcast revoice`; `original` is the text they apply to.")
+        )
         document.add("overrides", tomlkit.table(is_super_table=True))
     table = tomlkit.table()
     table.add("original", override.original)

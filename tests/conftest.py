@@ -1,4 +1,5 @@
-"""Shared fixtures: a tiny project on disk, a private cache, and independent readers."""
+"""Shared fixtures: a tiny project on disk, a private cache (warm unless a test asks for a cold one),
+independent readers."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import wave
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, TONE_CAST, TWO_GUESTS, make_project
 
-ROOT = Path(__file__).resolve().parents[1]
 # Commands the tests start (`python -m audio …`) run this work tree's code, as the tests in
 # this process do, also where a non-editable install of an older state sits in the venv.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
@@ -23,28 +24,13 @@ if "PODCAST_TEST_KEEP_STATE" not in os.environ:
 
     os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="podcast-test-state-")
 
-TWO_GUESTS = """\
-Interview
-Published: 14 March 2024
 
-Tiny robots: 'Small is the new big'
 
-Two researchers explain why the smallest machines matter.
-
-What are you working on?
-
-Jane Smith (JS): We build robots the size of a grain of sand.
-
-RK: And I make them talk to each other.
-
-Swarms in the wild
-
-Where will we see them first?
-
-JS: In farming, long before anywhere else.
-
-Share
-"""
+def pytest_collection_modifyitems(items) -> None:
+    """Every test that speaks with libespeak-ng is slow too: `make check` leaves them to `make test`."""
+    for item in items:
+        if item.get_closest_marker("espeak") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
 
 
 def _executable(path: Path) -> str:
@@ -102,7 +88,8 @@ def decode(reference_ffmpeg, tmp_path_factory):
     def run(path: Path, rate: int = 22050):
         target = folder / (Path(path).stem + f"-{rate}.wav")
         subprocess.run(
-            [reference_ffmpeg, "-v", "error", "-y", "-i", str(path), "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", str(target)],
+            [reference_ffmpeg, "-v", "error", "-y", "-i", str(path), "-ac", "1", "-ar", str(rate),
+             "-c:a", "pcm_s16le", str(target)],
             check=True,
         )  # fmt: skip
         with wave.open(str(target), "rb") as wav:
@@ -111,44 +98,36 @@ def decode(reference_ffmpeg, tmp_path_factory):
     return run
 
 
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory) -> Path:
+    """A segment cache holding the two-guest script's speech, its voices' readings and encoded parts.
+
+    Made once per test session by a real render with the default cast (the engine and
+    library of this run), then copied for each test that uses `cache_dir`.
+    """
+    from audio.render import render
+
+    root = make_project(tmp_path_factory.mktemp("warm"), {"tiny.txt": TWO_GUESTS})
+    cache = root / "cache"
+    render(root / "scripts" / "tiny.txt", cache_dir=cache)
+    return cache
+
+
 @pytest.fixture()
-def cache_dir(tmp_path, monkeypatch) -> Path:
-    """A private, empty segment cache (also set as $PODCAST_CACHE_DIR)."""
+def cache_dir(tmp_path, monkeypatch, request) -> Path:
+    """A private segment cache (also set as $PODCAST_CACHE_DIR): a copy of `warm_cache`, or empty for a test
+    marked `cold` (one that counts what it synthesizes) or one that does not speak."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(folder))
+    if request.node.get_closest_marker("espeak") and not request.node.get_closest_marker("cold"):
+        shutil.copytree(request.getfixturevalue("warm_cache"), folder)
     return folder
 
 
 @pytest.fixture()
 def project(tmp_path, cache_dir) -> Path:
     """A project folder with the real voices/ and a scripts/ folder holding a two-guest script."""
-    root = tmp_path / "show"
-    (root / "scripts").mkdir(parents=True)
-    shutil.copytree(ROOT / "voices", root / "voices", ignore=shutil.ignore_patterns("deepseek-interview.toml"))
-    (root / "scripts" / "tiny.txt").write_text(TWO_GUESTS, encoding="utf-8")
-    return root
-
-
-TONE_CAST = """\
-[pauses]
-paragraph = 400
-speaker = 600
-chapter = 1500
-title = 1000
-
-[voices.narrator]
-voice = "tone"
-pitch = 10
-[voices.interviewer]
-voice = "tone"
-pitch = 30
-[[pool]]
-voice = "tone"
-pitch = 50
-[[pool]]
-voice = "tone"
-pitch = 70
-"""
+    return make_project(tmp_path / "show", {"tiny.txt": TWO_GUESTS})
 
 
 @pytest.fixture()

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
 pytestmark = pytest.mark.espeak  # speaks with libespeak-ng: run against both libraries
 
-ROOT = Path(__file__).resolve().parents[1]
 HEADINGS = [
     "Effective compression method in pre-training",
     "Companies should carefully examine every application",
@@ -57,7 +57,8 @@ def test_example_has_the_sections_as_chapters_back_to_back(episode, probe):
 
 def test_example_meets_the_podcast_loudness_standard(episode, reference_ffmpeg):
     out = subprocess.run(
-        [reference_ffmpeg, "-hide_banner", "-nostats", "-i", str(episode), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        [reference_ffmpeg, "-hide_banner", "-nostats", "-i", str(episode),
+         "-af", "ebur128=peak=true", "-f", "null", "-"],
         capture_output=True, text=True,
     )  # fmt: skip
     summary = out.stderr[out.stderr.rfind("Summary:") :]
@@ -148,7 +149,11 @@ def test_three_speakers_differ_by_ear_in_the_rendered_example(episode, decode):
     manifest = json.loads(episode.with_suffix(".json").read_text())
     pitch = {}
     for speaker in ("interviewer", "HU", "FX"):
-        parts = [samples[round(s["start"] * rate) : round(s["end"] * rate)] for s in manifest["segments"] if s["speaker"] == speaker]
+        parts = [
+            samples[round(s["start"] * rate) : round(s["end"] * rate)]
+            for s in manifest["segments"]
+            if s["speaker"] == speaker
+        ]
         pitch[speaker] = median_pitch(np.concatenate(parts), rate)
     names = list(pitch)
     for i, a in enumerate(names):

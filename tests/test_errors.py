@@ -25,12 +25,24 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 import wave
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TONE_CAST, TWO_GUESTS
+from helpers import (
+    TONE_CAST,
+    TWO_GUESTS,
+    cache_entries,
+    fails,
+    files,
+    make_project,
+    one_error,
+    podcast,
+    resume,
+    start_stopped,
+    succeeds,
+    write,
+)  # fmt: skip
 from typer.testing import CliRunner, Result
 
 from audio.cli import app
@@ -44,75 +56,6 @@ runner = CliRunner()
 def run(*args) -> Result:
     """The command in this process (CliRunner), stderr apart from stdout."""
     return runner.invoke(app, [str(a) for a in args])
-
-
-def podcast(*args, cwd: Path, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """`python -m audio …` in its own process."""
-    return subprocess.run(
-        [sys.executable, "-m", "audio", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True,
-        timeout=timeout, check=False,
-    )  # fmt: skip
-
-
-def one_error(exit_code: int, stderr: str, code: int, path: Path | str | None, says: str) -> str:
-    """Exit `code`, one error line on stderr, `error: PATH: …says…` (`error: …says…` without a path), no traceback.
-
-    `warning: …` lines about other things (a guest the cast does not name) may come before it.
-    """
-    assert "Traceback" not in stderr, stderr
-    assert exit_code == code, stderr
-    lines = [line for line in stderr.strip().splitlines() if not line.startswith("warning: ")]
-    assert len(lines) == 1 and lines[0].startswith("error: " if path is None else f"error: {path}: "), stderr
-    assert says in lines[0], lines[0]
-    return lines[0]
-
-
-def fails(result: Result, code: int, path: Path | str | None, says: str) -> str:
-    """A CliRunner result that failed the documented way (a library error, not a crash)."""
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError("".join(traceback.format_exception(result.exception)))
-    assert result.stdout == ""
-    return one_error(result.exit_code, result.stderr, code, path, says)
-
-
-def succeeds(result: Result) -> None:
-    """A CliRunner result of a command that worked."""
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError("".join(traceback.format_exception(result.exception)))
-    assert result.exit_code == 0, result.output
-
-
-def write(path: Path, data: bytes | str) -> Path:
-    """Write a file (text as UTF-8) and return its path."""
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    """Every file in a folder (hidden ones too) and its bytes."""
-    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
-
-
-def cache_entries(cache: Path) -> int:
-    """Check that every entry in a segment cache is whole; return how many there are.
-
-    Each WAV must read to the frames its header declares, each measurement must parse.
-    Hidden files are writes cut short by a kill; they are never read as entries.
-    """
-    count = 0
-    for path in cache.glob("??/*"):
-        if path.name.startswith("."):
-            continue
-        if path.suffix == ".wav":
-            with wave.open(str(path), "rb") as wav:
-                frames = wav.getnframes()
-                data = wav.readframes(frames)
-                width = wav.getsampwidth() * wav.getnchannels()
-            assert frames > 0 and len(data) == frames * width, f"{path} is cut short"
-            count += 1
-        elif path.suffix == ".json":
-            assert isinstance(json.loads(path.read_text(encoding="utf-8")), dict), path
-    return count
 
 
 def render_tone(script: Path, cast: Path, *more) -> Result:
@@ -305,6 +248,7 @@ BAD_CASTS = {
 }
 
 
+@pytest.mark.cold  # counts what it synthesizes
 @pytest.mark.espeak
 @pytest.mark.parametrize("kind", BAD_CASTS)
 def test_bad_cast_or_lexicon_is_one_line_before_any_synthesis(kind, project, tiny, cache_dir):
@@ -465,14 +409,11 @@ Share
 
 
 @pytest.fixture(scope="module")
-def kill_base(tmp_path_factory) -> dict:
+def kill_base(tmp_path_factory, warm_cache) -> dict:
     """A project whose dist/ep.mp3 is the two-guest episode (the previous one), and a warm cache
-    for the longer script (more than 2000 characters, so that pool workers synthesize it)."""
-    base = tmp_path_factory.mktemp("kill")
-    (base / "scripts").mkdir()
-    shutil.copytree(ROOT / "voices", base / "voices", ignore=shutil.ignore_patterns("deepseek-interview.toml"))
-    (base / "scripts" / "tiny.txt").write_text(TWO_GUESTS, encoding="utf-8")
-    (base / "scripts" / "long.txt").write_text(LONG, encoding="utf-8")
+    for the longer script (several segments, synthesized side by side by the speech server's children)."""
+    base = make_project(tmp_path_factory.mktemp("kill"), {"tiny.txt": TWO_GUESTS, "long.txt": LONG})
+    shutil.copytree(warm_cache, base / "cache-tiny")  # the two-guest episode's speech: its render only encodes
     env = {**os.environ, "PODCAST_CACHE_DIR": str(base / "cache-tiny")}
     done = podcast("render", "scripts/tiny.txt", "--out", "dist/ep.mp3", "-q", cwd=base, env=env)
     assert done.returncode == 0, done.stderr
@@ -480,58 +421,50 @@ def kill_base(tmp_path_factory) -> dict:
     done = podcast("render", "scripts/long.txt", "--out", "scratch/ep.mp3", "-q", cwd=base, env=env)
     assert done.returncode == 0, done.stderr
     shutil.rmtree(base / "scratch")
-    return {"root": base, "segments": cache_entries(base / "cache-warm")}
+    readings = [p.stem for p in (base / "cache-warm").glob("??/*.json") if "measured_for" in p.read_text()]
+    total = cache_entries(base / "cache-warm")
+    return {"root": base, "segments": total, "readings": readings, "spoken": total - len(readings)}
 
 
 def _copy_project(kill_base: dict, tmp_path: Path, warm: bool) -> tuple[Path, dict]:
     root = tmp_path / "show"
     shutil.copytree(kill_base["root"], root, ignore=shutil.ignore_patterns("cache-*"))
-    cache = root / "cache"
+    cache, warmed = root / "cache", kill_base["root"] / "cache-warm"
     if warm:  # every segment spoken and measured; its encoded parts gone, so that it encodes
-        shutil.copytree(kill_base["root"] / "cache-warm", cache, ignore=shutil.ignore_patterns("parts"))
+        shutil.copytree(warmed, cache, ignore=shutil.ignore_patterns("parts"))
+    else:  # the voices' readings alone: the segments are all synthesized
+        for key in kill_base["readings"]:
+            (cache / key[:2]).mkdir(parents=True, exist_ok=True)
+            for suffix in (".wav", ".json"):
+                shutil.copy2(warmed / key[:2] / f"{key}{suffix}", cache / key[:2] / f"{key}{suffix}")
     return root, {**os.environ, "PODCAST_CACHE_DIR": str(cache)}
 
 
-def _start(root: Path, env: dict, log: Path) -> subprocess.Popen:
-    """The render of the longer script over the previous episode, in a session of its own.
+def _start_stopped(root: Path, env: dict, log: Path, moment: str) -> subprocess.Popen:
+    """The render of the longer script over the previous episode, stopped at `moment` (see `audio.hooks`).
 
-    Output goes to files, not pipes: after kill -9, pool workers may outlive the render
-    and would hold a pipe open.
+    Output goes to files, not pipes: after kill -9, the speech server may outlive the
+    render for a moment and would hold a pipe open.
     """
     command = [sys.executable, "-m", "audio", "render", "scripts/long.txt", "--out", "dist/ep.mp3", "-q"]
-    with open(log.with_suffix(".out"), "w") as out, open(log.with_suffix(".err"), "w") as err:
-        return subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=err, start_new_session=True)
-
-
-def _wait_for(process: subprocess.Popen, ready, timeout: float = 120) -> bool:
-    """Poll until `ready()`; False if the process ended first."""
-    deadline = time.monotonic() + timeout
-    while process.poll() is None and time.monotonic() < deadline:
-        if ready():
-            return True
-        time.sleep(0.002)
-    return False
+    return start_stopped(command, moment, root, env, log)
 
 
 def _end_session(process: subprocess.Popen) -> None:
-    """Kill whatever the render left running in its session (workers, ffmpeg)."""
+    """Kill whatever the render left running in its session (the speech server, ffmpeg)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def _segments_cached(root: Path) -> int:
-    return sum(1 for p in (root / "cache").glob("??/*.wav") if not p.name.startswith("."))
-
-
-# Moments of a render, by what it has done so far rather than by the clock (a shared CI
-# machine makes any one render's duration a poor guide): with an empty cache, while the
-# workers synthesize and once they are done (measuring, encoding); with a warm cache,
-# while its parts are encoded, before the episode is written beside the previous one.
+# Moments of a render, where it stops itself for the signal (`audio.hooks`): with a cache
+# that holds only the voices' readings, after the first, half or all of its segments are
+# synthesized; with a warm cache, as its parts are encoded, before the episode is written
+# beside the previous one.
 MOMENTS = {
-    "first segment synthesized": (False, lambda root, n: _segments_cached(root) >= 1),
-    "half the segments synthesized": (False, lambda root, n: _segments_cached(root) >= n // 2),
-    "all segments synthesized": (False, lambda root, n: _segments_cached(root) >= n),
-    "encoding the episode": (True, lambda root, n: any((root / "cache" / "parts").glob(".tmp-run-*"))),
+    "first segment synthesized": (False, lambda n: "synthesized 1"),
+    "half the segments synthesized": (False, lambda n: f"synthesized {n // 2}"),
+    "all segments synthesized": (False, lambda n: f"synthesized {n}"),
+    "encoding the episode": (True, lambda n: "encoding"),
 }
 KILLS = [
     ("SIGINT", "first segment synthesized"),
@@ -544,25 +477,21 @@ KILLS = [
 
 
 @pytest.mark.espeak
+@pytest.mark.slow
 @pytest.mark.parametrize(("sig", "moment"), KILLS, ids=[f"{s}-{m.replace(' ', '-')}" for s, m in KILLS])
 def test_interrupted_render_loses_nothing(sig, moment, kill_base, tmp_path):
-    warm, ready = MOMENTS[moment]
+    warm, hook = MOMENTS[moment]
     root, env = _copy_project(kill_base, tmp_path, warm=warm)
     dist = root / "dist"
     before = files(dist)
-    process = _start(root, env, tmp_path / "render")
-    if not _wait_for(process, lambda: ready(root, kill_base["segments"])):
-        _end_session(process)
-        pytest.skip(f"the render ended before {moment} could be seen (exit {process.returncode})")
+    process = _start_stopped(root, env, tmp_path / "render", hook(kill_base["spoken"]))
     if sig == "SIGINT":  # Ctrl-C: the terminal signals the whole foreground process group
-        os.killpg(process.pid, signal.SIGINT)
+        code = resume(process, signal.SIGINT)
     else:  # kill -9 of the render alone, as the OOM killer does
         process.kill()
-    code = process.wait(timeout=60)
+        code = process.wait(timeout=60)
     _end_session(process)
     stderr = (tmp_path / "render.err").read_text()
-    if code == 0:
-        pytest.skip(f"the render finished before the signal reached it ({moment})")
 
     after = files(dist)
     assert {name: after.get(name) for name in before} == before, "the previous episode changed"
@@ -587,29 +516,43 @@ def test_interrupted_render_loses_nothing(sig, moment, kill_base, tmp_path):
 
 
 @pytest.mark.espeak
+@pytest.mark.slow
 def test_ctrl_c_while_starting(kill_base, tmp_path):
     root, env = _copy_project(kill_base, tmp_path, warm=True)
     before = files(root / "dist")
-    process = _start(root, env, tmp_path / "render")
-    time.sleep(0.1)  # importing typer, rich and the tool: about 0.25 s on an idle machine
-    os.killpg(process.pid, signal.SIGINT)
-    code = process.wait(timeout=60)
+    process = _start_stopped(root, env, tmp_path / "render", "starting")  # before the tool is imported
+    code = resume(process, signal.SIGINT)
     _end_session(process)
     assert files(root / "dist") == before
     one_error(code, (tmp_path / "render.err").read_text(), 130, None, "error: interrupted")
 
 
 @pytest.mark.espeak
+@pytest.mark.slow
+def test_ctrl_c_before_a_command_handles_it_is_one_line(kill_base, tmp_path):
+    # typer turns a Ctrl-C it sees itself into exit code 130 without a word: it must be reported all the same
+    root, env = _copy_project(kill_base, tmp_path, warm=True)
+    before = files(root / "dist")
+    process = _start_stopped(root, env, tmp_path / "render", "parsed")
+    code = resume(process, signal.SIGINT)
+    _end_session(process)
+    assert files(root / "dist") == before
+    one_error(code, (tmp_path / "render.err").read_text(), 130, None, "error: interrupted")
+
+
+@pytest.mark.espeak
+@pytest.mark.slow
 def test_workers_end_with_a_killed_render(kill_base, tmp_path):
     root, env = _copy_project(kill_base, tmp_path, warm=False)
-    process = _start(root, env, tmp_path / "render")
+    process = _start_stopped(root, env, tmp_path / "render", "synthesized 1")  # the speech server is at work
     try:
-        assert _wait_for(process, lambda: _segments_cached(root) >= 1)  # the workers are synthesizing
         process.kill()
         process.wait(timeout=60)
-        time.sleep(3)
-        pgrep = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True, check=False)
-        left = pgrep.stdout.split()
+        deadline, left = time.monotonic() + 10, ["?"]
+        while left and time.monotonic() < deadline:  # the server sees its client gone and ends, with its children
+            time.sleep(0.05)
+            pgrep = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True, check=False)
+            left = pgrep.stdout.split()
     finally:
         _end_session(process)
     assert left == [], f"{len(left)} processes of the killed render still run"
@@ -715,10 +658,7 @@ DAMAGE = {
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory) -> dict:
     """The two-guest episode rendered with tone voices: its cache and its MP3, to compare with."""
-    folder = tmp_path_factory.mktemp("pristine")
-    (folder / "scripts").mkdir()
-    shutil.copytree(ROOT / "voices", folder / "voices", ignore=shutil.ignore_patterns("deepseek-interview.toml"))
-    (folder / "scripts" / "tiny.txt").write_text(TWO_GUESTS, encoding="utf-8")
+    folder = make_project(tmp_path_factory.mktemp("pristine"), {"tiny.txt": TWO_GUESTS})
     (folder / "voices" / "tone.toml").write_text(TONE_CAST, encoding="utf-8")
     succeeds(render_tone(folder / "scripts" / "tiny.txt", folder / "voices" / "tone.toml", "--cache-dir", folder / "c"))
     manifest = json.loads((folder / "dist" / "tiny.json").read_text())

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from mutagen.mp3 import MP3
 
-from audio.sound.parts import PartStore
 from audio.sound.encode import Mp3Settings, encode_mp3
 from audio.sound.frames import EncodedPart, join, read_frames
+from audio.sound.parts import PartStore
 
 RATE = 22050
 FRAME = 576  # input samples in one MP3 frame at 44.1 kHz
@@ -36,7 +36,7 @@ def _encode_bare(pcm: bytes, path: Path) -> None:
     encode_mp3([pcm], RATE, path, Mp3Settings(), "", "s16le", bare=True)
 
 
-def _split(path: Path, counts: list[int], folder: Path) -> list[Part]:
+def _split(path: Path, counts: list[int], folder: Path) -> list[EncodedPart]:
     store = PartStore(folder)
     with open(path, "rb") as stream:
         return [store.put(f"p{n}", read_frames(stream, count, path), count) for n, count in enumerate(counts)]
@@ -81,7 +81,8 @@ def test_parts_encoded_apart_join_into_the_exact_timeline(tmp_path, decode, prob
     _encode_bare(timeline[: 2 * 40 * FRAME], first)
     _encode_bare(timeline[2 * 40 * FRAME :], second)
     parts = _split(first, [40], tmp_path / "store") + [_split(second, [40], tmp_path / "store2")[0]]
-    length = 2 * frames * FRAME - 1105  # the last frame holds the timeline up to 1105 samples (both delays) from its end
+    # the last frame holds the timeline up to 1105 samples (both delays) from its end
+    length = 2 * frames * FRAME - 1105
     episode = tmp_path / "joined.mp3"
     join(parts, episode, length)
 

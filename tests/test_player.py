@@ -103,6 +103,7 @@ def _current(page, selector: str) -> list[str]:
     return page.eval_on_selector_all(f"{selector}.current", script)
 
 
+@pytest.mark.slow  # a real browser
 def test_clicking_a_chapter_seeks_to_its_start_and_plays(page, episode):
     html, manifest = episode
     start = manifest["chapters"][1]["start"]
@@ -117,6 +118,7 @@ def test_clicking_a_chapter_seeks_to_its_start_and_plays(page, episode):
     assert page.evaluate("location.hash") == "#chapter=2"
 
 
+@pytest.mark.slow  # a real browser
 def test_a_chapter_link_seeks_there_on_load(page, episode):
     html, manifest = episode
     start = manifest["chapters"][1]["start"]
@@ -127,6 +129,7 @@ def test_a_chapter_link_seeks_there_on_load(page, episode):
     assert _current(page, "[data-segment]") == [first["id"]]  # the line coming up
 
 
+@pytest.mark.slow  # a real browser
 def test_a_time_link_highlights_the_cue_spoken_then(page, episode):
     html, manifest = episode
     cue = manifest["segments"][3]
@@ -144,6 +147,7 @@ def test_a_time_link_highlights_the_cue_spoken_then(page, episode):
     page.wait_for_function(f"document.querySelector('[data-segment=\"{later['id']}\"]').classList.contains('current')")
 
 
+@pytest.mark.slow  # a real browser
 def test_next_and_previous_chapter_by_key_and_button(page, episode):
     html, manifest = episode
     starts = [c["start"] for c in manifest["chapters"]]
@@ -161,6 +165,7 @@ def test_next_and_previous_chapter_by_key_and_button(page, episode):
     assert "next chapter" in page.inner_text(".keys")  # the shortcuts are documented on the page
 
 
+@pytest.mark.slow  # a real browser
 def test_the_page_asks_for_nothing_but_files(page, episode):
     html, manifest = episode
     _open(page, html)
@@ -176,6 +181,7 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow  # a real browser
 def test_a_server_without_range_requests_still_seeks(page, episode):
     html, manifest = episode
     handler = functools.partial(_Quiet, directory=str(html.parent))
@@ -230,6 +236,7 @@ def test_markup_and_embedded_json_are_escaped():
     assert json.loads(data)["segments"][0]["text"] == TRICKY
 
 
+@pytest.mark.slow  # a real browser
 def test_tricky_text_shows_literally_in_the_browser(page, tmp_path):
     html = tmp_path / "odd.html"
     html.write_text(player_html(_handmade()), encoding="utf-8")

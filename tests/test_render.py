@@ -86,6 +86,7 @@ def test_render_writes_transcript_chapters_and_manifest_that_agree(rendered, pro
     assert "Jane Smith: We build robots" in (dist / "tiny.srt").read_text()
 
 
+@pytest.mark.cold  # counts what it synthesizes
 def test_second_render_of_unchanged_script_does_nothing(project, cache_dir):
     script = project / "scripts" / "tiny.txt"
     first = render(script)
@@ -138,15 +139,15 @@ def test_failed_render_leaves_previous_episode_untouched(project, cache_dir):
     assert after == before
 
 
-def _png() -> bytes:
-    """A real 2x2 PNG, made here."""
+def _png(red: int = 0xFF) -> bytes:
+    """A real 2x2 PNG of one colour (`red` in red, no green or blue), made here."""
     import struct
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    rows = b"".join(b"\x00" + bytes([red, 0, 0]) * 2 for _ in range(2))
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)) + chunk(
         b"IDAT", zlib.compress(rows)
     ) + chunk(b"IEND", b"")
@@ -188,7 +189,7 @@ def test_up_to_date_check_reads_no_script_and_still_sees_every_input(project, to
     assert read.up_to_date and read.episode is not None
     assert again().episode is None
     # Each real change is seen: the cover's bytes, a lexicon entry, the script.
-    cover.write_bytes(_png().replace(b"IHDR", b"IHDR", 1) + b"\x00")
+    cover.write_bytes(_png(red=0x80))  # another picture, the same size
     assert not again().up_to_date
     lexicon.write_text(lexicon.read_text(encoding="utf-8") + '\n"robots" = "row bots"\n', encoding="utf-8")
     changed = again()

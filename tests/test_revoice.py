@@ -33,7 +33,9 @@ def test_revoice_changes_only_that_segment_and_moves_later_chapters(project, ren
     old_chapters = probe(before.output)["chapters"]
     rate, old_audio = decode(before.output)
     target = next(s for s in old["segments"] if s["speaker"] == "RK")
-    result = runner.invoke(app, ["revoice", target["id"], str(script), "--voice", "en-US", "--variant", "f2", "--rate", "130", "--quiet"])
+    result = runner.invoke(
+        app, ["revoice", target["id"], str(script), "--voice", "en-US", "--variant", "f2", "--rate", "130", "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     new = _manifest(project)
     _, new_audio = decode(before.output)
@@ -80,7 +82,9 @@ def test_override_is_kept_by_a_later_render_and_shown(project, rendered):
 def test_revoice_text_changes_words_in_transcript_and_keeps_id(project, rendered):
     script, _ = rendered
     target = next(s for s in _manifest(project)["segments"] if s["speaker"] == "RK")
-    result = runner.invoke(app, ["revoice", target["id"], str(script), "--text", "And I teach them to talk.", "--quiet"])
+    result = runner.invoke(
+        app, ["revoice", target["id"], str(script), "--text", "And I teach them to talk.", "--quiet"]
+    )
     assert result.exit_code == 0, result.output
     seg = next(s for s in _manifest(project)["segments"] if s["id"] == target["id"])
     assert seg["text"] == "And I teach them to talk."

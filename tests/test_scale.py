@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import TWO_GUESTS
+import pytest
+from helpers import TWO_GUESTS
 
 BODY = TWO_GUESTS[TWO_GUESTS.index("What are you working on?") : TWO_GUESTS.index("Share")]
 
@@ -58,10 +59,9 @@ def peak_memory(command: list[str], cwd: Path) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_as_the_script_grows_tenfold(project, tone_cast, tmp_path):
-    # One synthesis process in both runs: a small script is synthesized in-process and a
-    # large one by a pool of workers, whose fixed cost is not growth (the benchmark
-    # measures the example against 10x and 30x with the pool).
+    # One synthesis thread in both runs (--workers 1): the same fixed cost, so that what grows is the script's.
     peaks = {}
     for times in (3, 30):
         script = project / "scripts" / f"long{times}.txt"

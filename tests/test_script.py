@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audio.text.explicit import format_explicit, parse_explicit
+from audio.text.reading import decode_text
 from audio.text.report import episode_json
 from audio.text.script import load_episode
 from audio.text.splitter import split_script
-from audio.text.reading import decode_text
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERVIEWS = Path(__file__).parent / "data" / "interviews"

@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TONE_CAST
+from helpers import ROOT, TONE_CAST, podcast
 
-from audio.speech.engines import create_engine
 from audio.errors import EncodingError
 from audio.model import Voice
+from audio.speech.engines import create_engine
 
 espeak = pytest.mark.espeak
 
@@ -38,7 +38,8 @@ void espeak_SetSynthCallback(callback cb) {}
 void espeak_SetUriCallback(void *cb) {}
 int espeak_Synth(const void *text, size_t size, unsigned int position, int type, unsigned int end,
                  unsigned int flags, unsigned int *id, void *data) { for (;;) sleep(60); return 0; }
-int espeak_Synth_Mark(const void *t, size_t s, const char *m, unsigned int e, unsigned int f, unsigned int *i, void *d) { return 0; }
+int espeak_Synth_Mark(const void *t, size_t s, const char *m, unsigned int e, unsigned int f, unsigned int *i,
+                      void *d) { return 0; }
 int espeak_Key(const char *key) { return 0; }
 int espeak_Char(int c) { return 0; }
 int espeak_SetParameter(int parameter, int value, int relative) { return 0; }
@@ -69,16 +70,10 @@ def stuck_library(tmp_path_factory) -> Path:
     source = folder / "stuck.c"
     source.write_text(STUCK_LIBRARY)
     target = folder / "libespeak-ng.so.1"
-    subprocess.run([compiler, "-shared", "-fPIC", "-Wl,-soname,libespeak-ng.so.1", "-o", str(target), str(source)], check=True)
+    subprocess.run(
+        [compiler, "-shared", "-fPIC", "-Wl,-soname,libespeak-ng.so.1", "-o", str(target), str(source)], check=True
+    )
     return folder
-
-
-def podcast(*args, cwd: Path, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """`python -m audio …` in its own process (this work tree's code: conftest sets PYTHONPATH)."""
-    return subprocess.run(
-        [sys.executable, "-m", "audio", *map(str, args)], cwd=cwd, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
 
 
 def last_error(done: subprocess.CompletedProcess, code: int) -> str:
@@ -127,7 +122,8 @@ def test_two_cold_renders_give_the_same_episode_byte_for_byte(project, tmp_path)
     outputs = []
     for n in (1, 2):
         out = tmp_path / f"run{n}" / "tiny.mp3"
-        done = podcast("render", script, "--out", out, "--quiet", cwd=project, env={"PODCAST_CACHE_DIR": str(tmp_path / f"cache{n}")})
+        cache = {"PODCAST_CACHE_DIR": str(tmp_path / f"cache{n}")}
+        done = podcast("render", script, "--out", out, "--quiet", cwd=project, env=cache)
         assert done.returncode == 0, done.stderr
         outputs.append(out)
     for suffix in (".mp3", ".vtt", ".srt", ".chapters.json"):
@@ -163,7 +159,8 @@ def test_a_stuck_engine_ends_the_render_at_its_deadline_and_loses_nothing(projec
 
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "audio", "render", str(script), "--engine", "stall", "--cast", str(cast), "--workers", "1"],
+        [sys.executable, "-m", "audio", "render", str(script), "--engine", "stall", "--cast", str(cast),
+         "--workers", "1"],
         cwd=project, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
@@ -175,8 +172,9 @@ def test_a_stuck_engine_ends_the_render_at_its_deadline_and_loses_nothing(projec
     took = time.monotonic() - started
     line = last_error(subprocess.CompletedProcess(process.args, process.returncode, out, err), 5)
     from audio.speech.engines.forkserver import deadline
+    from audio.speech.engines.tone import StallEngine
 
-    limit = deadline(LONG_PARAGRAPH)
+    limit = deadline(LONG_PARAGRAPH, StallEngine.deadline_per_character, StallEngine.deadline_seconds)
     assert limit - 0.5 < took < limit + 8, took  # at its deadline, not long after
     segment = json.loads(podcast("split", script, "--json", cwd=project).stdout)["chapters"][0]["segments"][1]["id"]
     assert f"segment {segment}" in line and "voice tone" in line and "stall" in line and "deadline" in line, line
@@ -219,6 +217,7 @@ def test_a_deadline_grows_with_the_audio_fed(tmp_path):
 # -- which library ---------------------------------------------------------------------
 
 
+@pytest.mark.slow  # waits for a deadline
 def test_a_library_that_hangs_is_found_at_start_and_the_bundled_one_used(stuck_library, project, tmp_path):
     env = {
         "LD_LIBRARY_PATH": str(stuck_library),  # the dynamic loader finds it first, as it would the system's
@@ -245,15 +244,19 @@ def test_a_library_that_hangs_is_found_at_start_and_the_bundled_one_used(stuck_l
     started = time.monotonic()
     rendered = run("render", project / "scripts" / "tiny.txt", "-q")
     assert rendered.returncode == 0, rendered.stderr
-    assert sum(line.startswith("warning: ") and "does not work here" in line for line in rendered.stderr.splitlines()) == 1
+    assert (
+        sum(line.startswith("warning: ") and "does not work here" in line for line in rendered.stderr.splitlines()) == 1
+    )
     manifest = json.loads((project / "dist" / "tiny.json").read_text())
     assert manifest["segments"]
 
 
+@pytest.mark.slow  # waits for a deadline
 def test_a_named_library_that_hangs_fails_clearly(stuck_library, project, tmp_path):
     done = podcast(
         "render", project / "scripts" / "tiny.txt", cwd=project,
-        env={"PODCAST_ESPEAK_LIBRARY": str(stuck_library / "libespeak-ng.so.1"), "PODCAST_CACHE_DIR": str(tmp_path / "c")},
+        env={"PODCAST_ESPEAK_LIBRARY": str(stuck_library / "libespeak-ng.so.1"),
+             "PODCAST_CACHE_DIR": str(tmp_path / "c")},
     )  # fmt: skip
     line = last_error(done, 5)
     assert "did not finish within" in line and "libespeak-ng" in line, line

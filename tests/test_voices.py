@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from audio.speech.cache import SegmentCache
-from audio.speech.cast import load_cast
-from audio.speech.lexicon import Lexicon, load_lexicon
 from audio.cli import app
-from audio.speech.engines import create_engine
 from audio.errors import CastError
 from audio.model import Voice
 from audio.render import render
+from audio.speech.cache import SegmentCache
+from audio.speech.cast import load_cast
+from audio.speech.engines import create_engine
+from audio.speech.lexicon import Lexicon, load_lexicon
 
 pytestmark = pytest.mark.espeak  # speaks with libespeak-ng: run against both libraries
 
@@ -32,20 +32,25 @@ def espeak():
 
 
 def median_pitch(samples: np.ndarray, rate: int) -> float:
-    """Median fundamental frequency (Hz) of voiced 40 ms frames, by autocorrelation."""
+    """Median fundamental frequency (Hz) of voiced 40 ms frames (10 ms apart), by autocorrelation.
+
+    Each frame's autocorrelation is computed through the FFT, many frames at a time: the
+    same values as `np.correlate(w, w, "full")` frame by frame, about fifty times faster.
+    """
     x = samples.astype(float)
     frame, hop = int(0.04 * rate), int(0.01 * rate)
     lo, hi = rate // 400, rate // 60
+    starts = np.arange(0, len(x) - frame, hop)
     found = []
-    for i in range(0, len(x) - frame, hop):
-        w = x[i : i + frame]
-        if np.sqrt(np.mean(w**2)) < 500:
-            continue
-        w = w - w.mean()
-        ac = np.correlate(w, w, "full")[frame - 1 :]
-        k = lo + int(np.argmax(ac[lo:hi]))
-        if ac[k] > 0.5 * ac[0]:
-            found.append(rate / k)
+    for batch in np.array_split(starts, max(1, len(starts) // 2000)):
+        w = x[batch[:, None] + np.arange(frame)]
+        w = w[np.sqrt(np.mean(w**2, axis=1)) >= 500]
+        w = w - w.mean(axis=1, keepdims=True)
+        spectrum = np.fft.rfft(w, n=2 * frame, axis=1)
+        ac = np.fft.irfft(spectrum * np.conj(spectrum), n=2 * frame, axis=1)[:, :frame]
+        k = lo + np.argmax(ac[:, lo:hi], axis=1)
+        voiced = ac[np.arange(len(k)), k] > 0.5 * ac[:, 0]
+        found.extend(rate / k[voiced])
     return float(np.median(found))
 
 
@@ -54,7 +59,10 @@ def test_three_speakers_of_the_example_differ_in_pitch_and_accent(espeak):
     voices = {s: cast.voices[s] for s in ("interviewer", "HU", "FX")}
     assert len({v.name.lower() for v in voices.values()}) == 3  # three accents
     text = "Everyone who sees the figures first doubts whether the results make sense and can be verified."
-    pitch = {s: median_pitch(np.frombuffer(espeak.synthesize(text, v), np.int16), espeak.sample_rate) for s, v in voices.items()}
+    pitch = {
+        s: median_pitch(np.frombuffer(espeak.synthesize(text, v), np.int16), espeak.sample_rate)
+        for s, v in voices.items()
+    }
     names = list(pitch)
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
@@ -96,10 +104,14 @@ def test_a_voice_heard_before_is_still_checked_but_without_speech(espeak, voice,
 
 
 def test_voice_names_match_as_espeak_does(espeak):
-    for name in ("gmw/en-us", "en-US", "en-GB-x-rp", "English (Scotland)"):
-        espeak.check_voice(Voice(name, "m3"))
+    expected = {"gmw/en-us": "gmw/en-us", "en-US": "gmw/en-us", "en-GB-x-rp": "gmw/en-gb-x-rp",
+                "English (Scotland)": "gmw/en-gb-scotland"}  # fmt: skip
+    for name, voice_id in expected.items():
+        assert espeak.resolve(name).id == voice_id, name  # found by full id, last part or display name
+        espeak.check_voice(Voice(name, "m3"))  # and heard to take effect
 
 
+@pytest.mark.cold  # counts what it synthesizes
 def test_unknown_voice_fails_before_synthesis_naming_file_speaker_and_closest(project, cache_dir):
     (project / "voices" / "tiny.toml").write_text('[voices.interviewer]\nvoice = "en-us-nycc"\n')
     result = runner.invoke(app, ["render", str(project / "scripts" / "tiny.txt"), "--quiet"])
@@ -160,11 +172,14 @@ def test_lexicon_changes_only_the_audio_and_only_segments_with_the_word(project,
     assert any(s["text"] == "In farming, long before anywhere else." for s in manifest["segments"])
 
 
+@pytest.mark.cold  # counts what it synthesizes
 def test_changing_one_speakers_rate_resynthesizes_only_that_speaker(project, cache_dir):
     script = project / "scripts" / "tiny.txt"
     first = render(script)
     js = sum(1 for s in first.episode.segments if s.speaker == "JS")
-    (project / "voices" / "tiny.toml").write_text('[voices.JS]\nvoice = "en-GB-x-rp"\nvariant = "m3"\nrate = 190\npitch = 65\n')
+    (project / "voices" / "tiny.toml").write_text(
+        '[voices.JS]\nvoice = "en-GB-x-rp"\nvariant = "m3"\nrate = 190\npitch = 65\n'
+    )
     again = render(script)
     assert again.synthesized == js == 2
     assert again.cached == first.synthesized - js
@@ -195,7 +210,9 @@ def test_nothing_the_engine_prints_reaches_stdout(project, cache_dir):
     assert render_out.returncode == 0, render_out.stderr
     assert render_out.stdout.strip() == str(project / "dist" / "tiny.mp3")
     assert "Audio saved" not in render_out.stdout + render_out.stderr
-    split = subprocess.run([sys.executable, "-m", "audio", "split", str(script), "--json"], capture_output=True, text=True)
+    split = subprocess.run(
+        [sys.executable, "-m", "audio", "split", str(script), "--json"], capture_output=True, text=True
+    )
     assert json.loads(split.stdout)["title"] == "Tiny robots: 'Small is the new big'"
 
 

@@ -15,7 +15,9 @@ from .sidecars import chapters_json, manifest_json, sidecar_paths, srt_text, vtt
 from .tags import ChapterTag, write_tags
 
 
-def texts_beside(episode: Episode, timeline: Timeline, cast: Cast, output: Path, digest: str, inputs: str) -> dict[str, str]:
+def texts_beside(
+    episode: Episode, timeline: Timeline, cast: Cast, output: Path, digest: str, inputs: str
+) -> dict[str, str]:
     """The files beside the MP3, by kind (see `sidecar_paths`): they follow from the timeline alone."""
     texts = {
         "vtt": vtt_text(episode, timeline),
@@ -41,7 +43,10 @@ def metadata(episode: Episode, cast: Cast) -> Metadata:
 
 def chapter_tags(timeline: Timeline) -> list[ChapterTag]:
     """The timeline's chapters as the MP3 stores them, in whole milliseconds."""
-    return [ChapterTag(f"chp{n}", c.title, timeline.ms(c.start), timeline.ms(c.end)) for n, c in enumerate(timeline.chapters)]
+    return [
+        ChapterTag(f"chp{n}", c.title, timeline.ms(c.start), timeline.ms(c.end))
+        for n, c in enumerate(timeline.chapters)
+    ]
 
 
 def write_episode(

@@ -1,7 +1,7 @@
 """The player page beside an episode: the MP3, its chapters and a transcript that follows along.
 
-One self-contained HTML file: inline CSS and JavaScript (`player.css`, `player.js`, shipped beside this module), no fonts or scripts from
-anywhere else, so it works opened from disk as well as from any static server.
+One self-contained HTML file: inline CSS and JavaScript (`player.css`, `player.js`, shipped beside this module),
+no fonts or scripts from anywhere else, so it works opened from disk as well as from any static server.
 The markup is rendered here (it reads without JavaScript); the script only seeks,
 highlights and handles keys, from a JSON copy of the timings embedded in the page.
 """

@@ -51,14 +51,18 @@ def chapters_json(title: str, chapters: Sequence[ChapterTag]) -> str:
         {
             "version": CHAPTERS_VERSION,
             "title": title,
-            "chapters": [{"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title} for c in chapters],
+            "chapters": [
+                {"startTime": c.start_ms / 1000, "endTime": c.end_ms / 1000, "title": c.title} for c in chapters
+            ],
         },
         ensure_ascii=False,
         indent=2,
     )
 
 
-def manifest_json(episode: Episode, timeline: Timeline, digest: str, mp3_name: str, show: Show, inputs: str = "") -> str:
+def manifest_json(
+    episode: Episode, timeline: Timeline, digest: str, mp3_name: str, show: Show, inputs: str = ""
+) -> str:
     """The render manifest: every segment's id, chapter, speaker, voice, text, times and cache key.
 
     `digest` fingerprints what was rendered, `inputs` the files it was read from.

@@ -105,5 +105,7 @@ def read_chapters(path: Path) -> list[ChapterTag]:
         if frame is None:
             continue
         title = frame.sub_frames.get("TIT2")
-        out.append(ChapterTag(element_id, str(title.text[0]) if title else element_id, frame.start_time, frame.end_time))
+        out.append(
+            ChapterTag(element_id, str(title.text[0]) if title else element_id, frame.start_time, frame.end_time)
+        )
     return out

@@ -210,7 +210,9 @@ def _encode_run(run: list[Part], rate: int, load, store: PartStore, settings: Mp
     os.close(fd)
     try:
         moment("encoding")
-        encode_mp3(stream(sub, load, start=run[0].start), rate, Path(name), settings, filters, "s32le", bare=True, cpu=cpu)
+        encode_mp3(
+            stream(sub, load, start=run[0].start), rate, Path(name), settings, filters, "s32le", bare=True, cpu=cpu
+        )
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

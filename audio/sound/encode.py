@@ -44,7 +44,7 @@ def encode_mp3(
     """
     ffmpeg, _ = find_ffmpeg()
     # ffmpeg's own resampler: this ffmpeg's soxr spreads over threads that two encoders side by
-    # side fight over (a fifth slower), for no audible gain on speech
+    # side fight over (slower), for no audible gain on speech
     chain = ",".join(f for f in (filters, f"aresample={settings.sample_rate}") if f)
     command = [
         ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",

@@ -38,7 +38,7 @@ class Slots:
     ffmpeg runs each stage (reading, filtering, encoding, writing) on a thread of its
     own, and hands every MP3 frame from one to the next. Kept on one core, those
     hand-offs are cheap; spread over cores, each wakes a thread on another core
-    (a render was 4% slower so on this project's machine). With more or fewer runs
+    (measurably slower: see the README's benchmark). With more or fewer runs
     than cores, nothing is pinned: the system places them best.
     """
 

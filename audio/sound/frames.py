@@ -45,7 +45,9 @@ def _frame_length(header: int) -> int:
 
 
 def _is_layer3(header: int) -> bool:
-    return header >> 21 == 0x7FF and (header >> 19) & 3 == 3 and (header >> 17) & 3 == 1 and 0 < (header >> 12) & 15 < 15
+    return (
+        header >> 21 == 0x7FF and (header >> 19) & 3 == 3 and (header >> 17) & 3 == 1 and 0 < (header >> 12) & 15 < 15
+    )
 
 
 def read_frames(stream: BinaryIO, count: int, path: Path | None = None) -> bytes:

@@ -91,8 +91,8 @@ def analyse_segments(
         position += blocks + 1
     gain = test_gain(target)
     ffmpeg, _ = find_ffmpeg()
-    # One-second frames: the same block log as with ffmpeg's default 2048 samples, for 40% less
-    # work (fewer hand-offs between ffmpeg's threads)
+    # One-second frames: the same block log as with ffmpeg's default 2048 samples, for less work
+    # (fewer hand-offs between ffmpeg's threads)
     chain = f"asetnsamples=n={sample_rate}:p=0,volume={gain:.2f}dB,{limiter(true_peak)},ebur128=framelog=info"
     command = [
         ffmpeg, "-hide_banner", "-nostats", "-nostdin", "-f", "s16le", "-ar", str(sample_rate), "-ac", "1",

@@ -1,4 +1,4 @@
-"""The segment cache: synthesized speech, one WAV per key, written atomically.
+"""The segment cache: synthesized speech, one WAV per key with its record (JSON), written atomically.
 
 The key covers everything that changes the sound: the text after the lexicon, the
 voice settings, the engine's name and version, its sample rate, and this cache's
@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import warnings
 import wave
 from dataclasses import asdict
 from pathlib import Path
@@ -22,7 +23,18 @@ from ..atomic import write_file
 from ..errors import OutputError
 from ..model import Voice
 
+with warnings.catch_warnings():  # deprecated in Python 3.11 and 3.12; `audioop-lts` from 3.13 on
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
 log = logging.getLogger(__name__)
+
+SILENCE_DBFS = -45.0
+"""Below this, the edges of a segment count as silence (`speech_bounds`)."""
+EDGE_MS = 30
+"""Silence kept around the speech of each segment."""
+MIN_SPEECH_MS = 16
+"""Speech shorter than this is kept whole, silence and all (it could not be faded in and out)."""
 
 FORMAT = 4
 """Bump when the stored audio changes meaning; older entries are then never read.
@@ -142,6 +154,15 @@ class SegmentCache:
         except OSError as exc:
             raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
 
+    def store(self, key: str, pcm: bytes, sample_rate: int) -> None:
+        """Cache a segment: its record (length, where its speech is), then its audio, which marks the entry complete.
+
+        A voice's reading of the calibration text is a segment too; its loudness is added
+        to its record later, with the other voices' (`sound.loudness.measure_readings`).
+        """
+        self.write_info(key, speech_record(pcm, sample_rate))
+        self.write(key, pcm, sample_rate)
+
     def write(self, key: str, pcm: bytes, sample_rate: int) -> None:
         """Store an entry atomically: a temporary file beside it, then a rename."""
         target = self.path(key)
@@ -155,6 +176,35 @@ class SegmentCache:
             write_file(target, buffer.getvalue())
         except OSError as exc:
             raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
+
+
+def speech_record(pcm: bytes, sample_rate: int) -> dict:
+    """What the stitcher needs to know of a segment before its loudness: its length and where its speech is."""
+    start, end = speech_bounds(pcm, sample_rate)
+    return {"samples": len(pcm) // 2, "speech": [start, end]}
+
+
+def speech_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:
+    """(first, end) sample of a segment's speech, keeping a little silence around it.
+
+    Silence is measured in 5 ms steps from either end, as pydub's `detect_leading_silence`
+    does, but on the bytes with the standard `audioop` (pydub's slices cost many times as much).
+    """
+    total = len(pcm) // 2
+    step = max(1, sample_rate * 5 // 1000)
+    floor = 32768 * 10 ** (SILENCE_DBFS / 20)  # the RMS of SILENCE_DBFS
+    view = memoryview(pcm)[: 2 * total]
+    lead = 0
+    while lead < total and audioop.rms(view[2 * lead : 2 * min(total, lead + step)], 2) < floor:
+        lead += step
+    trail = total
+    while trail > 0 and audioop.rms(view[2 * max(0, trail - step) : 2 * trail], 2) < floor:
+        trail -= step
+    edge = EDGE_MS * sample_rate // 1000
+    start, end = min(total, max(0, lead - edge)), min(total, trail + edge)
+    if end - start < MIN_SPEECH_MS * sample_rate // 1000:
+        return 0, total
+    return start, end
 
 
 def _complete_info(data: object) -> bool:

@@ -223,13 +223,18 @@ def apply_overrides(episode: Episode, voices: dict[str, Voice], cast: Cast):
         segment = segments.get(seg_id)
         if segment is None or segment.text != override.original:
             stale.append(f"override for segment {seg_id} is stale: "
-                         + ("no such segment in the script any more" if segment is None else "its text changed in the script")
+                         + ("no such segment in the script any more" if segment is None
+                            else "its text changed in the script")
                          + f" (was: {override.original[:40]!r}); remove it from the cast or revoice again")
             continue
         per_segment[seg_id] = override_voice(voices[segment.speaker], override)
         if override.text is not None:
             texts[seg_id] = override.text
-        changes = [f"{k}={getattr(override, k)!r}" for k in ("voice", "variant", "rate", "pitch", "volume") if getattr(override, k) is not None]
+        changes = [
+            f"{k}={getattr(override, k)!r}"
+            for k in ("voice", "variant", "rate", "pitch", "volume")
+            if getattr(override, k) is not None
+        ]
         if override.text is not None:
             changes.append(f"text={override.text[:30]!r}")
         notes.append(f"override {seg_id} ({segment.speaker}): {', '.join(changes)}")

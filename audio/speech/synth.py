@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,21 +23,11 @@ from ..model import Voice
 from .cache import SegmentCache
 from .engines import SpeechEngine
 
-with warnings.catch_warnings():  # deprecated in Python 3.11 and 3.12; `audioop-lts` from 3.13 on
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import audioop
-
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 """Called with the number of segments just finished."""
 
-SILENCE_DBFS = -45.0
-"""Below this, the edges of a segment count as silence (`speech_bounds`)."""
-EDGE_MS = 30
-"""Silence kept around the speech of each segment."""
-MIN_SPEECH_MS = 16
-"""Speech shorter than this is kept whole, silence and all (it could not be faded in and out)."""
 
 
 @dataclass(frozen=True)
@@ -122,46 +111,7 @@ def _synthesize(engine: SpeechEngine, cache: SegmentCache, job: Job) -> None:
         raise
     except Exception as exc:  # keep the message, lose the unpicklable parts
         raise EngineError(f"{job.what or 'synthesis'} failed for {job.text[:40]!r}: {exc}") from None
-    store(cache, job.key, pcm, engine.sample_rate)
-
-
-def store(cache: SegmentCache, key: str, pcm: bytes, sample_rate: int) -> None:
-    """Cache a segment: where its speech is, then its audio, which marks the entry complete.
-
-    A voice's reading of the calibration text is a segment too; its loudness is measured
-    later, with the other voices' (`sound.loudness.measure_readings`).
-    """
-    cache.write_info(key, speech_record(pcm, sample_rate))
-    cache.write(key, pcm, sample_rate)
-
-
-def speech_record(pcm: bytes, sample_rate: int) -> dict:
-    """What the stitcher needs to know of a segment before its loudness: its length and where its speech is."""
-    start, end = speech_bounds(pcm, sample_rate)
-    return {"samples": len(pcm) // 2, "speech": [start, end]}
-
-
-def speech_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:
-    """(first, end) sample of a segment's speech, keeping a little silence around it.
-
-    Silence is measured in 5 ms steps from either end, as pydub's `detect_leading_silence`
-    does, but on the bytes with the standard `audioop` (pydub's slices cost 35 times as much).
-    """
-    total = len(pcm) // 2
-    step = max(1, sample_rate * 5 // 1000)
-    floor = 32768 * 10 ** (SILENCE_DBFS / 20)  # the RMS of SILENCE_DBFS
-    view = memoryview(pcm)[: 2 * total]
-    lead = 0
-    while lead < total and audioop.rms(view[2 * lead : 2 * min(total, lead + step)], 2) < floor:
-        lead += step
-    trail = total
-    while trail > 0 and audioop.rms(view[2 * max(0, trail - step) : 2 * trail], 2) < floor:
-        trail -= step
-    edge = EDGE_MS * sample_rate // 1000
-    start, end = min(total, max(0, lead - edge)), min(total, trail + edge)
-    if end - start < MIN_SPEECH_MS * sample_rate // 1000:
-        return 0, total
-    return start, end
+    cache.store(job.key, pcm, engine.sample_rate)
 
 
 class SpeechSource:
@@ -183,7 +133,7 @@ class SpeechSource:
             with self._lock:
                 job = self.jobs[key]
                 pcm = self.engine.synthesize(job.text, job.voice, job.what)
-                store(self.cache, key, pcm, self.rate)
+                self.cache.store(key, pcm, self.rate)
         return pcm
 
     def record(self, key: str) -> dict:
@@ -193,6 +143,6 @@ class SpeechSource:
         """
         info, samples = self.cache.read_info(key), self.cache.frames(key, self.rate)
         if not (info and samples and info.get("samples") == samples):
-            store(self.cache, key, self.pcm(key), self.rate)
+            self.cache.store(key, self.pcm(key), self.rate)
             info = self.cache.read_info(key)
         return info

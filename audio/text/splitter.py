@@ -38,7 +38,10 @@ BIO_CHAPTER = "About the guests"
 
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 110
-_HONORIFIC = r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mx|Sir|Dame|Dipl|Ing|PD|Univ)\.?(?:-\w+\.?)?\s+|Professor\s+|Professorin\s+|Doktor\s+)"
+_HONORIFIC = (
+    r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mx|Sir|Dame|Dipl|Ing|PD|Univ)\.?(?:-\w+\.?)?\s+|"
+    r"Professor\s+|Professorin\s+|Doktor\s+)"
+)
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*\.?"
 _PARTICLE = r"(?:von|van|der|den|de|da|di|du|del|la|le|zu|bin|al|el|ter|ten)"
 _NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_NAME_WORD}){{0,4}}"

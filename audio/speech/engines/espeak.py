@@ -157,7 +157,10 @@ class EspeakEngine(ServedEngine):
 
     def describe(self) -> str:
         """Which libespeak-ng is in use."""
-        return f"pyttsx3 + libespeak-ng {self.version()}, {self.library.origin} ({self.library.path}), data {self.data_path()}"
+        return (
+            f"pyttsx3 + libespeak-ng {self.version()}, {self.library.origin} ({self.library.path}), "
+            f"data {self.data_path()}"
+        )
 
     def details(self) -> list[str]:
         """For `podcast doctor`: the library's version, path, why it was chosen, and a timed utterance."""

@@ -95,7 +95,9 @@ def locate_library() -> Library:
     if wanted == "bundled":
         return bundled_library("$PODCAST_ESPEAK_LIBRARY is 'bundled'")
     if wanted:
-        return Library(wanted, os.environ.get("ESPEAK_DATA_PATH"), "$PODCAST_ESPEAK_LIBRARY", "named by $PODCAST_ESPEAK_LIBRARY")
+        return Library(
+            wanted, os.environ.get("ESPEAK_DATA_PATH"), "$PODCAST_ESPEAK_LIBRARY", "named by $PODCAST_ESPEAK_LIBRARY"
+        )
     found = system_library()
     if found is None:
         return bundled_library("the system has no libespeak-ng")
@@ -103,7 +105,9 @@ def locate_library() -> Library:
     verdict = library_verdict(system)
     if verdict.get("works"):
         return Library(system, None, "system", f"the system's, checked {verdict.get('checked', 'before')}")
-    fallback = bundled_library(f"the system's libespeak-ng {version} ({system}) failed its check: {verdict.get('error')}")
+    fallback = bundled_library(
+        f"the system's libespeak-ng {version} ({system}) failed its check: {verdict.get('error')}"
+    )
     log.warning(
         "the system's libespeak-ng %s (%s) does not work here (%s); using the bundled one instead "
         "(set PODCAST_ESPEAK_LIBRARY to choose)", version, system, verdict.get("error"),

@@ -50,13 +50,13 @@ START_TIMEOUT = 30.0
 DEADLINE_SECONDS = 5.0
 """Every utterance may take this long, whatever its length."""
 DEADLINE_PER_CHARACTER = 0.005
-"""And this long per character: espeak-ng speaks a thousand characters in about 20 ms, so a
-segment of 10,000 characters may take 55 s, a margin for a slow and busy machine."""
+"""And this long per character: espeak-ng speaks a thousand characters in a small fraction of a
+second, so a segment of 10,000 characters may take 55 s: a margin for a slow and busy machine."""
 
 
-def deadline(text: str, per_character: float = DEADLINE_PER_CHARACTER) -> float:
+def deadline(text: str, per_character: float = DEADLINE_PER_CHARACTER, base: float = DEADLINE_SECONDS) -> float:
     """Seconds an utterance of `text` may take: a few seconds, plus a margin per character."""
-    return DEADLINE_SECONDS + per_character * len(text)
+    return base + per_character * len(text)
 
 
 def _pack(header: dict, payload: bytes = b"") -> bytes:
@@ -83,9 +83,10 @@ class SpeechServer:
     def __init__(
         self, engine_name: str, describe: str = "", env: dict[str, str] | None = None,
         per_character: float = DEADLINE_PER_CHARACTER,
+        base: float = DEADLINE_SECONDS,
     ):  # fmt: skip
         self.engine_name = engine_name
-        self.per_character = per_character
+        self.per_character, self.base = per_character, base
         self.describe = describe or engine_name
         """Which engine and library, for error messages."""
         self._errors = tempfile.TemporaryFile()
@@ -130,7 +131,7 @@ class SpeechServer:
     def synthesize(self, text: str, voice: Voice, what: str = "") -> bytes:
         """Speak `text` with `voice` in a fresh child; `what` names the utterance in errors."""
         self.wait_started()
-        limit = deadline(text, self.per_character)
+        limit = deadline(text, self.per_character, self.base)
         future: Future = Future()
         with self._lock:
             if self._closed:
@@ -244,7 +245,9 @@ class ServedEngine:
     name: str
     _server: SpeechServer | None = None
     deadline_per_character = DEADLINE_PER_CHARACTER
-    """Seconds per character an utterance may take, beyond `DEADLINE_SECONDS` (see `deadline`)."""
+    """Seconds per character an utterance may take, beyond `deadline_seconds` (see `deadline`)."""
+    deadline_seconds = DEADLINE_SECONDS
+    """Seconds every utterance may take, whatever its length."""
 
     def server_env(self) -> dict[str, str]:
         """What the server's environment must add (which library to load)."""
@@ -258,7 +261,9 @@ class ServedEngine:
         """The fork server that speaks for this engine, started on first use (by one thread)."""
         with _STARTING:
             if self._server is None:
-                self._server = SpeechServer(self.name, self.short(), self.server_env(), self.deadline_per_character)
+                self._server = SpeechServer(
+                    self.name, self.short(), self.server_env(), self.deadline_per_character, self.deadline_seconds
+                )
             return self._server
 
     def verify(self) -> None:

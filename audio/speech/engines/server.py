@@ -92,7 +92,8 @@ def _answer_requests(speaker, send, out: int) -> None:
                     os.kill(child["pid"], signal.SIGKILL)
                 os.waitpid(child["pid"], 0)
                 _forget(children, selector, fd)
-                send({"id": child["id"], "ok": False, "error": f"no answer within its deadline of {child['limit']:.0f} s"})
+                error = f"no answer within its deadline of {child['limit']:.0f} s"
+                send({"id": child["id"], "ok": False, "error": error})
 
 
 def _requests(incoming: bytes) -> tuple[list[dict], bytes]:

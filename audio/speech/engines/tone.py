@@ -57,6 +57,9 @@ class ToneEngine(ServedEngine):
 class StallEngine(ToneEngine):
     """The tone engine, stuck: every segment misses its deadline."""
 
+    deadline_seconds = 1.0
+    """A test engine: stuck soon, so that a test waits a second, not five."""
+
     name = "stall"
 
     def describe(self) -> str:
