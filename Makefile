@@ -17,7 +17,9 @@ PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# `build/` is removed first: setuptools would ship what an older layout left in it.
 install: $(BIN)/python
+	rm -rf build
 	$(PIP) install .
 
 # The tests run this work tree's code (they put it first on the path): the venv needs only
@@ -25,6 +27,7 @@ install: $(BIN)/python
 install-test: $(VENV)/.test-installed
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	rm -rf build
 	$(PIP) install '.[test]'
 	touch $@
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import NO_SPACE, OutputError
+from .hooks import moment
 
 
 def reason(exc: OSError) -> str:
@@ -47,6 +48,7 @@ def write_file(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        moment(f"writing {target.suffix}")  # a test's stopping point: killed with the file half made
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

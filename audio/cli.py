@@ -19,6 +19,8 @@ from . import __version__
 from .errors import ExitCode, PodcastError
 from .hooks import moment
 
+moment("importing")  # a test's stopping point: Ctrl-C while the tool is being imported
+
 app = typer.Typer(
     help="Render interview scripts as chaptered, tagged podcast episodes, offline.",
     no_args_is_help=False,

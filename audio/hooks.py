@@ -1,9 +1,10 @@
 """Stopping points for tests: a render stops itself at a named moment, so that a test can signal it there.
 
-With `$PODCAST_TEST_STOP_AT` set to a moment's name (`starting`, `synthesized 3`,
-`encoding`, …), the process sends itself SIGSTOP the first time it reaches that
-moment; the test sees it stopped, sends Ctrl-C or kill -9, then SIGCONT. Without the
-variable, a moment costs one dictionary lookup.
+With `$PODCAST_TEST_STOP_AT` set to a moment's name (`starting`, `importing`, `parsed`,
+`synthesized 3`, `writing .wav`, `encoding`), the process stops its process group
+(SIGSTOP: itself, the speech server, any ffmpeg) the first time it reaches that moment;
+the test sees it stopped, sends Ctrl-C or kill -9, then SIGCONT. Without the variable, a
+moment costs one dictionary lookup.
 """
 
 from __future__ import annotations
@@ -25,4 +26,4 @@ def moment(name: str) -> None:
         if name in _reached:
             return
         _reached.add(name)
-    os.kill(os.getpid(), signal.SIGSTOP)
+    os.killpg(os.getpgrp(), signal.SIGSTOP)  # as a terminal's Ctrl-C reaches the whole group

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from .sound.loudness import CALIBRATION_TEXT
 from .speech.cache import cache_key
 from .speech.engines import SpeechEngine, create_engine
 from .speech.synth import Job
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SCRIPT = Path("scripts") / "deepseek-interview.txt"
 
@@ -92,7 +95,7 @@ class RenderPlan:
     applied: tuple[str, ...] = ()
     """One line per override applied."""
     stale: tuple[str, ...] = ()
-    """One line per override that no longer fits its segment (not applied)."""
+    """One line per override that no longer fits its segment (not applied; logged as a warning when planned)."""
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -140,6 +143,8 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     lexicon = load_lexicon(script)
     voices = assign_voices(episode, cast)
     episode, segment_voices, applied, stale = apply_overrides(episode, voices, cast)
+    for line in stale:  # said at once: also when the engine or the cover fails next
+        log.warning("%s", line)
     engine = engine or create_engine(request.engine_name)  # raises the error that stopped it before
     jobs = tuple(
         Job(_key(lexicon.apply(s.text), segment_voices[s.id], engine), lexicon.apply(s.text), segment_voices[s.id],

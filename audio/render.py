@@ -107,14 +107,12 @@ def carry_out(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, rep
     """Report a plan found up to date, or check its voices and execute it."""
     for line in planned.applied:
         reporter.note(line)
-    for line in planned.stale:
-        log.warning("%s", line)
     if planned.up_to_date:
         return _up_to_date(planned, reporter)
     if planned.force or missing_jobs(planned.all_jobs, cache.speech, engine.sample_rate):
         engine.warm_up()  # the speech server takes a tenth of a second to start: it does while voices are checked
     check_voices(engine, planned.voices, planned.cast, cache.voices)
-    overridden = {s: v for s, v in planned.segment_voices.items() if s in planned.cast.overrides}
+    overridden = {s: planned.segment_voices[s] for s in planned.cast.overrides if s in planned.segment_voices}
     check_voices(engine, {s: v for s, v in overridden.items() if v not in planned.voices.values()}, planned.cast,
                  cache.voices)  # fmt: skip
     return execute(planned, engine, cache, reporter, workers)

@@ -155,8 +155,8 @@ def start_stopped(command: list, moment: str, cwd: Path, env: dict, log: Path) -
     """
     with open(log.with_suffix(".out"), "w") as out, open(log.with_suffix(".err"), "w") as err:
         process = subprocess.Popen(
-            [str(c) for c in command], cwd=cwd, env={**env, "PODCAST_TEST_STOP_AT": moment}, stdout=out, stderr=err,
-            start_new_session=True, preexec_fn=_default_ctrl_c,
+            [sys.executable, "-c", _CTRL_C_ENDS_IT, *map(str, command)], cwd=cwd,
+            env={**env, "PODCAST_TEST_STOP_AT": moment}, stdout=out, stderr=err, start_new_session=True,
         )  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -171,23 +171,32 @@ def start_stopped(command: list, moment: str, cwd: Path, env: dict, log: Path) -
     raise AssertionError(f"never reached {moment!r}")
 
 
-def _default_ctrl_c() -> None:
-    """In the child: Ctrl-C ends it, even where the tests themselves were started with it ignored
-    (a background job of a shell ignores SIGINT, and its children inherit that)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+_CTRL_C_ENDS_IT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"
+)
+"""Run the command with Ctrl-C's default action, even where the tests were started with it ignored (a
+shell's background job ignores SIGINT, and its children inherit that); `exec` keeps the default."""
 
 
 def resume(process: subprocess.Popen, sig: int) -> int:
-    """Send `sig` to the stopped process's session (as Ctrl-C or kill -9 would), let it go on; its exit code."""
-    os.killpg(process.pid, sig)
-    if sig != signal.SIGKILL:  # a stopped process takes a signal once it runs again
-        os.killpg(process.pid, signal.SIGCONT)
+    """Signal the stopped render and let its process group go on; its exit code.
+
+    Ctrl-C (SIGINT) goes to the whole group, as a terminal sends it; kill -9 to the render
+    alone, as the OOM killer does (the speech server must then end on its own).
+    """
+    if sig == signal.SIGKILL:
+        process.kill()
+    else:
+        os.killpg(process.pid, sig)
+    os.killpg(process.pid, signal.SIGCONT)
     return process.wait(timeout=60)
 
 
 def _state(pid: int) -> str:
+    """"T" once every thread of the process is stopped."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0]
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        states = {Path(f"{task}/stat").read_text().rsplit(")", 1)[1].split()[0] for task in tasks}
     except OSError:
         return ""
+    return "T" if states == {"T"} else "running"

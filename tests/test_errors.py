@@ -465,6 +465,7 @@ MOMENTS = {
     "half the segments synthesized": (False, lambda n: f"synthesized {n // 2}"),
     "all segments synthesized": (False, lambda n: f"synthesized {n}"),
     "encoding the episode": (True, lambda n: "encoding"),
+    "writing a segment to the cache": (False, lambda n: "writing .wav"),
 }
 KILLS = [
     ("SIGINT", "first segment synthesized"),
@@ -473,6 +474,7 @@ KILLS = [
     ("SIGKILL", "half the segments synthesized"),
     ("SIGKILL", "all segments synthesized"),
     ("SIGKILL", "encoding the episode"),
+    ("SIGKILL", "writing a segment to the cache"),
 ]
 
 
@@ -485,11 +487,7 @@ def test_interrupted_render_loses_nothing(sig, moment, kill_base, tmp_path):
     dist = root / "dist"
     before = files(dist)
     process = _start_stopped(root, env, tmp_path / "render", hook(kill_base["spoken"]))
-    if sig == "SIGINT":  # Ctrl-C: the terminal signals the whole foreground process group
-        code = resume(process, signal.SIGINT)
-    else:  # kill -9 of the render alone, as the OOM killer does
-        process.kill()
-        code = process.wait(timeout=60)
+    code = resume(process, getattr(signal, sig))
     _end_session(process)
     stderr = (tmp_path / "render.err").read_text()
 
@@ -520,7 +518,7 @@ def test_interrupted_render_loses_nothing(sig, moment, kill_base, tmp_path):
 def test_ctrl_c_while_starting(kill_base, tmp_path):
     root, env = _copy_project(kill_base, tmp_path, warm=True)
     before = files(root / "dist")
-    process = _start_stopped(root, env, tmp_path / "render", "starting")  # before the tool is imported
+    process = _start_stopped(root, env, tmp_path / "render", "importing")  # while the tool is imported
     code = resume(process, signal.SIGINT)
     _end_session(process)
     assert files(root / "dist") == before
@@ -546,8 +544,7 @@ def test_workers_end_with_a_killed_render(kill_base, tmp_path):
     root, env = _copy_project(kill_base, tmp_path, warm=False)
     process = _start_stopped(root, env, tmp_path / "render", "synthesized 1")  # the speech server is at work
     try:
-        process.kill()
-        process.wait(timeout=60)
+        resume(process, signal.SIGKILL)
         deadline, left = time.monotonic() + 10, ["?"]
         while left and time.monotonic() < deadline:  # the server sees its client gone and ends, with its children
             time.sleep(0.05)

@@ -44,14 +44,24 @@ def test_chapters_are_written_in_time_order_with_the_tested_mutagen(tmp_path, pr
     assert [c["tags"]["title"] for c in probe(path)["chapters"]] == [c.title for c in CHAPTERS]
 
 
-def test_an_untested_mutagen_falls_back_to_its_own_writer_with_a_warning(tmp_path, probe, monkeypatch, caplog):
-    fallback = id3order.id3_class("9.0.1")
-    assert fallback is ID3
+def test_an_untested_mutagen_is_used_with_a_warning_while_its_internals_fit(caplog):
+    with caplog.at_level(logging.WARNING):
+        used = id3order.id3_class("9.0.1")
+    assert used is not ID3 and issubclass(used, ID3)
     assert "mutagen 9.0.1 is not one of the versions tested" in caplog.text
+
+
+def test_changed_internals_fall_back_to_mutagens_own_writer_with_a_warning(tmp_path, probe, monkeypatch, caplog):
+    def changed(self, config, padding):  # `ID3._write` as a later mutagen might have it
+        raise AssertionError("never called")
+
+    with caplog.at_level(logging.WARNING):
+        fallback = id3order.id3_class(mutagen.version_string, changed)
+    assert fallback is ID3
+    assert "changed `ID3._write`" in caplog.text and "frame order" in caplog.text
     monkeypatch.setattr(tags, "id3_class", lambda: fallback)
     path = _mp3(tmp_path)
-    with caplog.at_level(logging.WARNING):
-        write_tags(path, META, CHAPTERS)
+    write_tags(path, META, CHAPTERS)
     # Every tag and chapter is still there, in mutagen's frame order (by size): the CTOC keeps the time order.
     assert _chap_order(path) != ["chp0", "chp1", "chp2"]
     assert [c.title for c in read_chapters(path)] == [c.title for c in CHAPTERS]

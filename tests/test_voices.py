@@ -202,6 +202,7 @@ def test_damaged_cache_entries_are_synthesized_again(project, cache_dir, damage,
     assert abs(len(a) - len(b)) < rate * 0.05
 
 
+@pytest.mark.cold  # the engine must speak: nothing from the cache
 def test_nothing_the_engine_prints_reaches_stdout(project, cache_dir):
     script = project / "scripts" / "tiny.txt"
     render_out = subprocess.run(

@@ -2,9 +2,10 @@
 
 mutagen sorts frames by size when it saves; players such as AntennaPod and ffmpeg read
 chapters in file order, so the CHAP frames must follow their start times. mutagen has
-no public way to order frames: `ID3._write` is overridden, for the mutagen versions it
-was tested with and only while the internals it relies on are there. Otherwise tags are
-written by mutagen's own writer (chapters then in mutagen's order) with one warning.
+no public way to order frames: `ID3._write` is overridden, while the internals it relies
+on have the shape it was written for (pyproject.toml pins mutagen to the versions tested;
+another version gets a warning). Otherwise tags are written by mutagen's own writer
+(chapters then in mutagen's order) with one warning.
 """
 
 from __future__ import annotations
@@ -36,28 +37,32 @@ def _rank(frame) -> tuple:
     return (1, 0, 0)
 
 
-def _internals_fit(version: str) -> str:
-    """Why the override cannot be used with this mutagen ("" if it can)."""
-    if ".".join(version.split(".")[:2]) not in TESTED:
-        return f"mutagen {version} is not one of the versions tested ({', '.join(TESTED)})"
+def _internals_fit(version: str, write) -> str:
+    """Why the override cannot be used with this mutagen ("" if it can): the internals it relies on changed."""
     try:
         from mutagen.id3._tags import save_frame  # noqa: F401
     except ImportError:
         return f"mutagen {version} has no `save_frame`"
-    write = getattr(ID3, "_write", None)
     if write is None or list(inspect.signature(write).parameters) != ["self", "config"]:
         return f"mutagen {version} changed `ID3._write`"
     return ""
 
 
 @functools.lru_cache(maxsize=None)
-def id3_class(version: str = mutagen.version_string) -> type[ID3]:
-    """The ID3 class to tag with: time-ordered chapters where this mutagen allows it, else mutagen's own."""
-    problem = _internals_fit(version)
+def id3_class(version: str = mutagen.version_string, write=getattr(ID3, "_write", None)) -> type[ID3]:
+    """The ID3 class to tag with: time-ordered chapters where this mutagen's internals allow it, else mutagen's own.
+
+    `write` is mutagen's `ID3._write`, the method overridden (given here so that a change
+    to it can be tested).
+    """
+    problem = _internals_fit(version, write)
     if problem:
         log.warning("%s: chapters are written in mutagen's frame order, which some players read out of time "
                     "order; install mutagen %s to write them in time order", problem, " or ".join(TESTED))  # fmt: skip
         return ID3
+    if ".".join(version.split(".")[:2]) not in TESTED:
+        log.warning("mutagen %s is not one of the versions tested (%s); chapters are written in time order "
+                    "through its internals, which have not changed shape", version, ", ".join(TESTED))  # fmt: skip
     from mutagen.id3._tags import save_frame
 
     class TimeOrderedID3(ID3):
