@@ -15,7 +15,8 @@ PYTEST := $(BIN)/python -m pytest -n $(JOBS)
 .PHONY: episode test check lint bench install install-test clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "error: '$(PYTHON) -m venv' failed; on Debian or Ubuntu: sudo apt install python3-venv" >&2; exit 1; }
 
 # `build/` is removed first: setuptools would ship what an older layout left in it.
 install: $(BIN)/python

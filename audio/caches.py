@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import reason
+from .errors import OutputError
 from .sound.parts import PartStore
 from .speech.cache import SegmentCache
 from .speech.voicecheck import CheckedVoices
@@ -35,20 +38,52 @@ class CacheFolder:
         self.parts = PartStore(self.root / "parts")
         self.voices = CheckedVoices(self.root / "voices.json")
 
+    def check(self) -> None:
+        """Raise `OutputError` if the folder cannot be a cache folder: it, or a folder above it, is a file."""
+        for folder in [self.root, *self.root.parents]:
+            if folder.exists() and not folder.is_dir():
+                raise OutputError("is a file, not a folder; set another cache folder (--cache-dir)", folder)
+
     def stats(self) -> CacheStats:
         """Entry count and size on disk."""
-        entries = self.speech.entries()
-        size = sum(p.stat().st_size for p in entries)
-        if self.root.is_dir():
-            others = [*self.root.glob("??/*.json"), *self.parts.folder.glob("*")]
-            others += [p for old in OLD_FOLDERS for p in (self.root / old).glob("*")]
-            size += sum(p.stat().st_size for p in others)
+        self.check()
+        try:
+            entries = self.speech.entries()
+            size = sum(p.stat().st_size for p in entries)
+            if self.root.is_dir():
+                others = [*self.root.glob("??/*.json"), *self.parts.folder.glob("*")]
+                others += [p for old in OLD_FOLDERS for p in (self.root / old).glob("*")]
+                size += sum(p.stat().st_size for p in others)
+        except OSError as exc:
+            raise OutputError(f"cannot be read ({reason(exc)})", exc.filename or self.root) from None
         return CacheStats(self.root, len(entries), size)
 
     def clear(self) -> int:
-        """Delete everything in it; returns how many synthesized segments there were."""
-        count = self.speech.clear()
-        for sub in [self.parts.folder, *(self.root / old for old in OLD_FOLDERS)]:
-            shutil.rmtree(sub, ignore_errors=True)
-        self.voices.forget()
+        """Delete everything in it; returns how many synthesized segments there were.
+
+        Raises `OutputError` naming the first file that could not be deleted.
+        """
+        count = self.stats().entries
+        failed: list[tuple[str, OSError]] = []
+        keep = lambda function, path, exc: failed.append((path, exc))  # noqa: E731
+        subs = [*self.root.glob("??"), self.parts.folder, *(self.root / old for old in OLD_FOLDERS)]
+        for sub in subs:
+            if not sub.is_dir():
+                continue
+            if sys.version_info >= (3, 12):
+                shutil.rmtree(sub, onexc=keep)
+            else:
+                shutil.rmtree(sub, onerror=_old(keep))
+        try:
+            self.voices.forget()
+        except OSError as exc:
+            failed.append((str(self.voices.path), exc))
+        if failed:
+            path, exc = failed[0]
+            raise OutputError(f"cannot be deleted ({reason(exc)}); {len(failed)} file(s) left in the cache", path)
         return count
+
+
+def _old(keep):
+    """`rmtree`'s `onerror` (before Python 3.12) as its `onexc`."""
+    return lambda function, path, info: keep(function, path, info[1])

@@ -253,9 +253,9 @@ def cache(
 
     store = CacheFolder(cache_dir or default_cache_dir())
     if clear:
-        print(f"removed {store.clear()} entries from {store.root}")
+        print(f"removed {_run(store.clear)} entries from {store.root}")
         return
-    stats = store.stats()
+    stats = _run(store.stats)
     print(f"{stats.path}: {stats.entries} entries, {stats.bytes / 1e6:.1f} MB")
 
 
@@ -350,6 +350,18 @@ def play(
         raise typer.Exit(code)
 
 
+def _usage_message(problem: click.exceptions.ClickException) -> str:
+    """Click's message for a usage error, as one line that says where to look."""
+    message = problem.format_message().rstrip(".")
+    message = message[:1].lower() + message[1:]
+    context = getattr(problem, "ctx", None)
+    command = context.command_path if context else "podcast"
+    if isinstance(problem, click.exceptions.NoSuchOption) and problem.option_name.startswith("-"):
+        name = next((arg for arg in sys.argv[1:] if arg.startswith(problem.option_name)), problem.option_name)
+        message += f" (for a file whose name starts with a dash, write ./{name} or put -- before it)"
+    return f"{message}; see `{command} --help`"
+
+
 def run() -> int:
     """Run the CLI and return its exit code.
 
@@ -361,8 +373,8 @@ def run() -> int:
         code = typer.main.get_command(app).main(standalone_mode=False)
     except click.exceptions.Abort:
         raise KeyboardInterrupt from None
-    except click.exceptions.ClickException as problem:  # usage errors
-        problem.show()
+    except click.exceptions.ClickException as problem:  # usage errors: one line, as every error
+        print(f"error: {_usage_message(problem)}", file=sys.stderr)
         return problem.exit_code
     if code == ExitCode.INTERRUPTED and not _state["reported"]:
         # typer turns a Ctrl-C outside our commands' own handling (while one is imported)

@@ -13,6 +13,9 @@ INTERRUPTED = 130
 
 def main() -> None:
     """Run the CLI; an interruption, even while it starts, ends with one `error:` line."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets a `?`, not a crash
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")
     try:
         moment("starting")
         from .cli import run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .caches import CacheFolder
 from .errors import PodcastError
 from .sound.ffmpeg import ffmpeg_version, find_ffmpeg
 from .speech.cache import default_cache_dir
@@ -29,5 +30,10 @@ def describe_tools(speak: bool = False) -> list[str]:
         lines.append(f"ffmpeg: {ffmpeg_version(path)}, {origin} ({path})")
     except PodcastError as exc:
         lines.append(f"ffmpeg: NOT AVAILABLE ({exc})")
-    lines.append(f"cache: {default_cache_dir()}")
+    cache = CacheFolder(default_cache_dir())
+    try:
+        cache.check()
+        lines.append(f"cache: {cache.root}")
+    except PodcastError as exc:
+        lines.append(f"cache: {cache.root} (NOT USABLE: {exc})")
     return lines

@@ -263,7 +263,7 @@ def _tag_extract(episode: EpisodeFile, chapter: StoredChapter, target: Path) -> 
 
 
 _PLAYERS: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
-    ("ffplay", lambda start: ["-nodisp", "-autoexit", "-ss", start]),
+    ("ffplay", lambda start: ["-nodisp", "-autoexit", "-hide_banner", "-loglevel", "error", "-ss", start]),
     ("mpv", lambda start: ["--no-video", f"--start={start}"]),
     ("mplayer", lambda start: ["-ss", start]),
     ("cvlc", lambda start: ["--play-and-exit", f"--start-time={start}"]),
@@ -291,6 +291,23 @@ def play_episode(path: Path, selector: str | None = None, which: Callable[[str],
     command = find_player(episode.path, start, which)
     log.info("playing with %s", " ".join(command))
     try:
-        return subprocess.run(command).returncode
+        done = subprocess.run(command, stderr=subprocess.PIPE, text=True, errors="replace")
     except OSError as exc:
         raise EncodingError(f"cannot run {command[0]}: {exc.strerror}", episode.path) from None
+    said = done.stderr.strip()
+    if said:
+        log.debug("%s said: %s", Path(command[0]).name, said)
+    no_device = next((line for line in said.splitlines() if _NO_DEVICE.search(line)), None)
+    if no_device:
+        player = Path(command[0]).name
+        raise EncodingError(f"{player} could not play: no audio device ({no_device.strip()})", episode.path)
+    if done.returncode:
+        last = said.splitlines()[-1] if said else f"exit code {done.returncode}"
+        raise EncodingError(f"{Path(command[0]).name} failed ({last})", episode.path)
+    return 0
+
+
+_NO_DEVICE = re.compile(r"audio open failed|couldn'?t open audio|could not open audio|no audio device|"
+                        r"SDL_OpenAudio|cannot open audio|audio output.*(fail|error)|AO: \[.*\] (init|open) failed",
+                        re.I)  # fmt: skip
+"""What players print when there is no sound card to play on (they may still exit 0)."""

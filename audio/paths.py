@@ -14,8 +14,12 @@ LEXICON = "lexicon.toml"
 
 def project_root(script: Path | None = None) -> Path:
     """The project a script belongs to: the nearest folder above it with a `voices/` folder, else cwd."""
-    if script is not None:
-        for folder in Path(script).resolve().parents:
+    if script is not None and str(script) != "-":  # `-`: standard input, in the current folder's project
+        try:
+            folders = Path(script).resolve().parents
+        except (OSError, RuntimeError):  # a loop of symbolic links: the reading of the script reports it
+            folders = Path(script).absolute().parents
+        for folder in folders:
             if (folder / "voices").is_dir():
                 return folder
     return Path.cwd()
@@ -37,9 +41,14 @@ def default_cast_path(script: Path | None = None) -> Path:
     return local if local.is_file() else builtin_file(DEFAULT_CAST)
 
 
+def script_name(script: Path) -> str:
+    """The name episodes take from their script: its file name without the suffix; `stdin` for `-`."""
+    return "stdin" if str(script) == "-" else Path(script).stem
+
+
 def episode_cast_path(script: Path) -> Path:
     """`voices/<script name>.toml`, whether or not it exists."""
-    return voices_folder(script) / f"{Path(script).stem}.toml"
+    return voices_folder(script) / f"{script_name(script)}.toml"
 
 
 def lexicon_path(script: Path | None = None) -> Path:

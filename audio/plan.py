@@ -14,24 +14,29 @@ cast changes the inputs, not the digest, and the episode is still up to date).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
+import stat
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .atomic import check_writable
-from .errors import CastError, OutputError, PodcastError, ScriptError
+from .atomic import check_writable, reason
+from .errors import OutputError, PodcastError, ScriptError
 from .model import Cast, Episode, Voice
-from .paths import default_cast_path, episode_cast_path, lexicon_path, project_root
+from .paths import default_cast_path, episode_cast_path, lexicon_path, project_root, script_name
+from .publish.cover import MAX_COVER_BYTES, read_cover
 from .publish.sidecars import read_manifest, sidecar_paths
 from .sound.encode import Mp3Settings
 from .sound.loudness import CALIBRATION_TEXT
 from .speech.cache import cache_key
 from .speech.engines import SpeechEngine, create_engine
 from .speech.synth import Job
+from .text.reading import read_script_bytes
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +120,7 @@ def default_script() -> Path:
 
 def default_output(script: Path) -> Path:
     """`dist/<script name>.mp3` in the script's project."""
-    return project_root(script) / "dist" / f"{Path(script).stem}.mp3"
+    return project_root(script) / "dist" / f"{script_name(script)}.mp3"
 
 
 def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
@@ -130,13 +135,14 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     script = Path(request.script) if request.script else default_script()
     output = Path(request.output) if request.output else default_output(script)
     _check_output(output)
+    raw = read_script_bytes(script)  # once: a pipe gives its bytes only once
     previous = read_manifest(sidecar_paths(output)["manifest"])
-    inputs = input_fingerprint(script, request, engine) if engine else ""
+    inputs = input_fingerprint(script, raw, request, engine) if engine else ""
     base = dict(script=script, output=output, settings=request.settings, inputs=inputs, force=request.force)
     if not request.force and _fresh(previous, output, inputs=inputs):
         return RenderPlan(**base, up_to_date=True, previous=previous)
 
-    episode = load_episode(script)
+    episode = load_episode(script, raw)
     if not episode.segments:
         raise ScriptError("has nothing to voice: no title, narration or answers found", script)
     cast = load_cast(script, request.cast_file)
@@ -153,6 +159,7 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     )  # fmt: skip
     cover_path = request.cover or (project_root(script) / cast.show.cover if cast.show.cover else None)
     cover = read_cover(cover_path)
+    _check_not_an_input(output, [script, *cast.sources, lexicon.source, cover_path])
     digest = _digest(episode, cast, jobs, request.settings, cover)
     fresh = not request.force and _fresh(previous, output, digest=digest)
     return RenderPlan(
@@ -162,13 +169,45 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     )  # fmt: skip
 
 
+MAX_NAME_BYTES = 255 - 20
+"""Longest output file name: the temporary files beside it (`.NAME.xxxxxxxx.part`) need 20 bytes more."""
+
+
 def _check_output(output: Path) -> None:
     if output.suffix.lower() != ".mp3":
         raise OutputError("the output must be an .mp3 file", output)
-    if output.parent.exists() and not output.parent.is_dir():
-        raise OutputError("is a file, not a folder; choose another --out", output.parent)
     for target in (output, *sidecar_paths(output).values()):
-        check_writable(target)
+        if len(target.name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+            raise OutputError(f"the file name is too long; at most {MAX_NAME_BYTES} bytes, with the files beside it",
+                              _short(target))  # fmt: skip
+    try:
+        if output.parent.exists() and not output.parent.is_dir():
+            raise OutputError("is a file, not a folder; choose another --out", output.parent)
+        for target in (output, *sidecar_paths(output).values()):
+            check_writable(target)
+    except OSError as exc:  # a path too long for the system, or a folder that cannot be looked into
+        raise OutputError(f"cannot be written ({reason(exc)}); choose another --out", _short(output)) from None
+
+
+def _short(path: Path) -> str:
+    """A path short enough for an error line."""
+    text = str(path)
+    return text if len(text) <= 100 else f"{text[:60]}…{text[-30:]}"
+
+
+def _check_not_an_input(output: Path, inputs: list[Path | None]) -> None:
+    """Refuse outputs that are one of the render's input files (by identity, not by name): they would replace it."""
+    read = {}
+    for path in filter(None, inputs):
+        with contextlib.suppress(OSError, ValueError):
+            info = os.stat(path)
+            read.setdefault((info.st_dev, info.st_ino), path)
+    for target in (output, *sidecar_paths(output).values()):
+        with contextlib.suppress(OSError, ValueError):
+            info = os.stat(target)
+            if (info.st_dev, info.st_ino) in read:
+                source = read[info.st_dev, info.st_ino]
+                raise OutputError(f"would overwrite {source}, which the render reads; choose another --out", target)
 
 
 def _fresh(previous: dict | None, output: Path, *, inputs: str = "", digest: str = "") -> bool:
@@ -191,21 +230,6 @@ def calibration_jobs(jobs: tuple[Job, ...] | list[Job], engine: SpeechEngine) ->
     }  # fmt: skip
 
 
-def read_cover(path: Path | None) -> tuple[bytes, str] | None:
-    """(bytes, MIME type) of a cover image, checked to be a JPEG or PNG."""
-    if path is None:
-        return None
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise CastError(f"cover image cannot be read ({exc.strerror})", path) from None
-    if data.startswith(b"\xff\xd8\xff"):
-        return data, "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return data, "image/png"
-    raise CastError("cover image must be a JPEG or PNG file", path)
-
-
 def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture) -> str:
     material = {
         "cover": hashlib.sha256(picture[0]).hexdigest() if picture else None,
@@ -224,7 +248,7 @@ def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture) 
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def input_fingerprint(script: Path, request: RenderRequest, engine: SpeechEngine) -> str:
+def input_fingerprint(script: Path, raw: bytes, request: RenderRequest, engine: SpeechEngine) -> str:
     """A fingerprint of every file and setting a render reads, from their bytes, parsing nothing;
     "" when one cannot be read (the render then reports it)."""
     try:
@@ -232,7 +256,7 @@ def input_fingerprint(script: Path, request: RenderRequest, engine: SpeechEngine
         digest = hashlib.sha256(f"{__version__} {asdict(request.settings)}".encode())
         read = {}
         for path in [script, *casts, lexicon_path(script)]:
-            read[path] = data = path.read_bytes() if path.exists() else b"<none>"
+            read[path] = data = raw if path == script else path.read_bytes() if path.exists() else b"<none>"
             digest.update(f"\0{path.resolve()}\0{len(data)}\0".encode() + data)
         picture = request.cover
         if picture is None:  # the cast's cover, as the render would take it (the last cast that names one)
@@ -241,6 +265,9 @@ def input_fingerprint(script: Path, request: RenderRequest, engine: SpeechEngine
                     named = tomllib.loads(read[path].decode("utf-8")).get("show", {}).get("cover")
                     picture = project_root(script) / named if isinstance(named, str) else picture
         if picture is not None:
+            info = os.stat(picture)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_COVER_BYTES:  # `read_cover` says what is wrong
+                return ""
             digest.update(b"\0cover\0" + Path(picture).read_bytes())
         digest.update(f"\0{engine.name} {engine.version()} {engine.sample_rate}".encode())
     except (OSError, ValueError, PodcastError):

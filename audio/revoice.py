@@ -11,13 +11,13 @@ from .caches import CacheFolder
 from .errors import CastError, OutputError, PodcastError
 from .model import Override
 from .paths import episode_cast_path
-from .plan import default_script
-from .render import RenderResult, Reporter, render
+from .plan import default_output, default_script
+from .render import RenderResult, Reporter, locked, render
 from .speech.cache import default_cache_dir
 from .speech.cast import assign_voices, load_cast, override_voice
 from .speech.engines import create_engine
 from .speech.voicecheck import check_voice
-from .text.script import load_episode
+from .text.script import MAX_SEGMENT_CHARS, load_episode
 
 CHANGES = ("voice", "variant", "rate", "pitch", "volume", "text")
 
@@ -43,13 +43,10 @@ def revoice(
     written to `voices/<script name>.toml` (created if missing) so that later renders
     keep it; only this segment is synthesized again (and a new voice's calibration reading).
     """
-    changes = {k: v for k, v in changes.items() if v is not None}
-    unknown = set(changes) - set(CHANGES)
-    if unknown:
-        raise PodcastError(f"cannot change {sorted(unknown)[0]!r}; change one of {', '.join(CHANGES)}")
-    if not changes:
-        raise PodcastError("say what to change: --voice, --variant, --rate, --pitch, --volume or --text")
+    changes = _checked(changes)
     script = Path(script) if script else default_script()
+    if str(script) == "-":
+        raise PodcastError("revoice reads the script twice: name the script's file, not - (standard input)")
     episode = load_episode(script)
     segments = {s.id: s for s in episode.segments}
     segment = segments.get(segment_id)
@@ -57,8 +54,6 @@ def revoice(
         near = nearest_ids(segment_id, list(segments))
         hint = f"; nearest: {', '.join(near)}" if near else ""
         raise PodcastError(f"no segment {segment_id!r} in {script}{hint} (`podcast split` lists them)")
-    if "text" in changes and not str(changes["text"]).strip():
-        raise PodcastError("--text must not be empty")
 
     cast_path = episode_cast_path(script)
     cast = load_cast(script)
@@ -78,11 +73,29 @@ def revoice(
             check_voice(engine, voice, CacheFolder(cache_dir or default_cache_dir()).voices)
         except ValueError as exc:
             raise CastError(f"segment {segment_id}: {exc}", cast_path) from None
+        with locked(Path(output) if output else default_output(script)):
+            pass  # a render of the episode at work refuses this one (exit 9) before the override is written
         write_override(cast_path, override)
         # the same engine: the voice it has just checked is not checked again
         return render(script, output, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name, engine=engine)
     finally:
         engine.close()
+
+
+def _checked(changes: dict) -> dict:
+    """The changes asked for (those not None); raises `PodcastError` for none, an unknown one or bad words."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    unknown = set(changes) - set(CHANGES)
+    if unknown:
+        raise PodcastError(f"cannot change {sorted(unknown)[0]!r}; change one of {', '.join(CHANGES)}")
+    if not changes:
+        raise PodcastError("say what to change: --voice, --variant, --rate, --pitch, --volume or --text")
+    text = changes.get("text")
+    if text is not None and not str(text).strip():
+        raise PodcastError("--text must not be empty")
+    if text is not None and len(text) > MAX_SEGMENT_CHARS:
+        raise PodcastError(f"--text is {len(text):,} characters; a segment has at most {MAX_SEGMENT_CHARS:,}")
+    return changes
 
 
 def write_override(path: Path, override: Override) -> None:

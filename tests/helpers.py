@@ -77,12 +77,26 @@ def make_project(root: Path, scripts: dict[str, str]) -> Path:
     return root
 
 
-def podcast(*args, cwd: Path, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """`python -m audio …` in its own process (this work tree's code: conftest sets PYTHONPATH), `env` over ours."""
+def podcast(
+    *args, cwd: Path, env: dict | None = None, timeout: float = 120, input: str | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m audio …` in its own process (this work tree's code: conftest sets PYTHONPATH), `env` over ours,
+    `input` on its standard input."""
     return subprocess.run(
         [sys.executable, "-m", "audio", *map(str, args)], cwd=cwd, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, timeout=timeout, check=False,
+        capture_output=True, text=True, timeout=timeout, check=False, input=input,
+        stdin=subprocess.DEVNULL if input is None else None,
     )  # fmt: skip
+
+
+def last_error(done: subprocess.CompletedProcess, code: int) -> str:
+    """The exit code is `code`, there is no traceback, and the last line of stderr is the one error line."""
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == code, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines and lines[-1].startswith("error: "), done.stderr
+    assert sum(line.startswith("error: ") for line in lines) == 1, done.stderr
+    return lines[-1]
 
 
 def one_error(exit_code: int, stderr: str, code: int, path: Path | str | None, says: str) -> str:

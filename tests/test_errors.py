@@ -240,7 +240,18 @@ BAD_CASTS = {
     "unknown variant": ("tiny.toml", '[voices.JS]\nvoice = "en-US"\nvariant = "zz9"\n', "unknown variant 'zz9'"),
     "rate out of range": ("tiny.toml", "[voices.interviewer]\nrate = 900\n", "rate 900 is out of range"),
     "pitch out of range": ("tiny.toml", "[voices.interviewer]\npitch = -5\n", "pitch -5 is out of range"),
-    "rate not a number": ("tiny.toml", '[voices.interviewer]\nrate = "fast"\n', "rate must be a number"),
+    "rate not a number": ("tiny.toml", '[voices.interviewer]\nrate = "fast"\n', "rate must be a whole number of words"),
+    "rate a fraction": ("tiny.toml", "[voices.interviewer]\nrate = 165.7\n", "rate must be a whole number of words"),
+    "rate a huge float": ("tiny.toml", "[voices.interviewer]\nrate = 1e9\n", "rate must be a whole number of words"),
+    "pause negative": ("tiny.toml", "[pauses]\nparagraph = -500\n", "[pauses] paragraph must be from 0 to 10000"),
+    "pause a word": ("tiny.toml", '[pauses]\nspeaker = "long"\n', "[pauses] speaker must be a whole number of ms"),
+    "pause endless": ("tiny.toml", "[pauses]\nchapter = 1e300\n", "[pauses] chapter must be a whole number of ms"),
+    "target a word": ("tiny.toml", '[loudness]\ntarget = "loud"\n', "[loudness] target must be a number of LUFS"),
+    "target too loud": ("tiny.toml", "[loudness]\ntarget = 50\n", "[loudness] target must be from -30 to -10 LUFS"),
+    "peak above 0": ("tiny.toml", "[loudness]\ntrue_peak = 10\n", "[loudness] true_peak must be from -9 to 0 dBTP"),
+    "language a word": ("tiny.toml", '[show]\nlanguage = "english"\n', "[show] language must be an ISO 639"),
+    "language a number": ("tiny.toml", "[show]\nlanguage = 5\n", "[show] language must be a string"),
+    "show name a number": ("tiny.toml", "[show]\nname = 42\n", "[show] name must be a string"),
     "lexicon malformed": ("lexicon.toml", '[words]\nXu = "Shoo\n', "is not valid TOML"),
     "lexicon empty entry": ("lexicon.toml", '[words]\nXu = ""\n', "entry 'Xu' is empty"),
     "lexicon recursive entry": ("lexicon.toml", '[words]\nsand = "grains of sand"\n', "entry 'sand' is recursive"),
@@ -583,7 +594,7 @@ def test_ctrl_c_while_committing_keeps_the_episode_whole(project, tiny, tone_cas
 
 
 def test_render_while_another_holds_the_episode(project, tiny, tone_cast, previous):
-    lock = project / "dist" / ".tiny.mp3.lock"  # render.py's _locked()
+    lock = project / "dist" / ".tiny.mp3.lock"  # render.locked()
     with open(lock, "a+") as other:
         fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
         result = render_tone(tiny, tone_cast)

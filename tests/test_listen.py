@@ -295,7 +295,7 @@ def test_the_player_command_starts_at_the_chapter(episode, probe):
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("ffplay", ["-nodisp", "-autoexit", "-ss", "15.348"]),
+        ("ffplay", ["-nodisp", "-autoexit", "-hide_banner", "-loglevel", "error", "-ss", "15.348"]),
         ("mplayer", ["-ss", "15.348"]),
         ("cvlc", ["--play-and-exit", "--start-time=15.348"]),
         ("afplay", []),

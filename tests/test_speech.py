@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, TONE_CAST, podcast
+from helpers import ROOT, TONE_CAST, last_error, podcast
 
 from audio.errors import EncodingError
 from audio.model import Voice
@@ -74,16 +74,6 @@ def stuck_library(tmp_path_factory) -> Path:
         [compiler, "-shared", "-fPIC", "-Wl,-soname,libespeak-ng.so.1", "-o", str(target), str(source)], check=True
     )
     return folder
-
-
-def last_error(done: subprocess.CompletedProcess, code: int) -> str:
-    """The exit code is `code`, there is no traceback, and the last line of stderr is the one error line."""
-    assert "Traceback" not in done.stderr, done.stderr
-    assert done.returncode == code, done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert lines and lines[-1].startswith("error: "), done.stderr
-    assert sum(line.startswith("error: ") for line in lines) == 1, done.stderr
-    return lines[-1]
 
 
 def processes_of(pid: int) -> list[str]:

@@ -166,7 +166,11 @@ def encode_parts(
     runs = _runs(missing, parts, quantum, workers)
     progress = stage("Encoding", len(missing)) if stage else None
 
+    stop = threading.Event()  # Ctrl-C: every encoder's input ends at once, and the encoder with it
+
     def counted(take: Take) -> bytes:
+        if stop.is_set():
+            raise KeyboardInterrupt
         audio = layout.prepared(take, speech(take.cache_key))
         if progress:
             progress(1)
@@ -176,30 +180,42 @@ def encode_parts(
     lock = threading.Lock()
 
     def encode(run: list[int]) -> None:
+        if stop.is_set():
+            return
         with slots.one() as cpu:  # the run's PCM is made as ffmpeg reads it
             tmp = _encode_run([parts[i] for i in run], planned.sample_rate, counted, store, settings, filters, cpu)
-        try:  # cut into parts as it is read (one part in memory), while the next run takes the slot
-            with open(tmp, "rb") as output:
-                for i in run:
-                    count = (parts[i].end - parts[i].start) // quantum
-                    frames = read_frames(output, count, tmp)
-                    with lock:  # a part may occur twice (the same words, voice and pause): stored once
-                        if parts[i].key in stored:
-                            continue
-                        stored.add(parts[i].key)
-                    store.put(parts[i].key, frames, count)
-        finally:
-            tmp.unlink(missing_ok=True)
+        _store_run(tmp, [parts[i] for i in run], quantum, store, stored, lock)
 
     slots = Slots(min(workers, len(runs)))
     if runs:
         with ThreadPoolExecutor(max_workers=min(workers + 1, len(runs))) as pool:
-            list(pool.map(encode, sorted(runs, key=lambda r: parts[r[0]].start - parts[r[-1]].end)))
+            try:
+                list(pool.map(encode, sorted(runs, key=lambda r: parts[r[0]].start - parts[r[-1]].end)))
+            except BaseException:
+                stop.set()
+                raise
         for i in missing:  # every part as stored, also where one key stands for two parts
             done[i] = store.get(parts[i].key, (parts[i].end - parts[i].start) // quantum)
             if done[i] is None:
                 raise OutputError("lost an encoded part as it was written; run again", store.path(parts[i].key))
     return [p for p in done if p is not None], len(missing)
+
+
+def _store_run(tmp: Path, run: list[Part], quantum: int, store: PartStore, stored: set[str], lock) -> None:
+    """Cut a run's frames into its parts as they are read (one part in memory) and store each part once
+    (a part may occur twice: the same words, voice and pause); the run's file is removed."""
+    try:
+        with open(tmp, "rb") as output:
+            for part in run:
+                count = (part.end - part.start) // quantum
+                frames = read_frames(output, count, tmp)
+                with lock:
+                    if part.key in stored:
+                        continue
+                    stored.add(part.key)
+                store.put(part.key, frames, count)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _encode_run(run: list[Part], rate: int, load, store: PartStore, settings: Mp3Settings, filters: str, cpu) -> Path:

@@ -27,6 +27,7 @@ A cast is TOML. `voices/default.toml` applies to every episode; `voices/<script>
 
 from __future__ import annotations
 
+import functools
 import logging
 import tomllib
 from dataclasses import fields, replace
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from ..errors import CastError
 from ..model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Override, Pauses, Show, Voice
-from ..paths import default_cast_path, episode_cast_path
+from ..paths import builtin_file, default_cast_path, episode_cast_path
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ def _check_keys(raw: dict, path: Path) -> None:
         known = {f.name for f in fields(model)}
         for key in set(table) - known:
             raise CastError(f"unknown key {key!r} in [{section}]; known: {', '.join(sorted(known))}", path)
+        for key, value in table.items():
+            _check_setting(section, key, value, path)
     voices = raw.get("voices", {})
     if not isinstance(voices, dict):
         raise CastError("[voices] must be a table of speaker = { voice = … }", path)
@@ -128,9 +131,65 @@ def _check_voice_table(spec: object, where: str, path: Path, known: set[str] = _
         raise CastError(f"unknown key {key!r} in {where}; known: {', '.join(sorted(known))}", path)
     if "voice" in spec and (not isinstance(spec["voice"], str) or not spec["voice"].strip()):
         raise CastError(f"{where}: voice must be a voice name such as \"en-US\"", path)
-    for key, kind in (("rate", int), ("pitch", int), ("volume", (int, float)), ("variant", str)):
+    for key, kind, what in _VOICE_TYPES:
         if key in spec and (not isinstance(spec[key], kind) or isinstance(spec[key], bool)):
-            raise CastError(f"{where}: {key} must be a {'number' if key != 'variant' else 'string'}", path)
+            raise CastError(f"{where}: {key} must be {what} (it is {spec[key]!r})", path)
+
+
+_VOICE_TYPES = (
+    ("rate", int, "a whole number of words per minute, such as 170"),
+    ("pitch", int, "a whole number from 0 to 99"),
+    ("volume", (int, float), "a number from 0.0 to 2.0"),
+    ("variant", str, 'a variant name such as "m3"'),
+)
+_NUMBERS = {  # (section, key): (whole numbers only, lowest, highest, unit)
+    **{("pauses", key): (True, 0, 10_000, "ms") for key in ("paragraph", "speaker", "chapter", "title")},
+    ("loudness", "target"): (False, -30.0, -10.0, "LUFS"),
+    ("loudness", "true_peak"): (False, -9.0, 0.0, "dBTP"),
+}
+
+
+def _check_setting(section: str, key: str, value: object, path: Path) -> None:
+    """Raise `CastError` naming the key for a setting of the wrong type or out of its range."""
+    where = f"[{section}] {key}"
+    if (section, key) in _NUMBERS:
+        whole, low, high, unit = _NUMBERS[section, key]
+        kind = "a whole number" if whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+            raise CastError(f"{where} must be {kind} of {unit} from {low:g} to {high:g} (it is {value!r})", path)
+        if not low <= value <= high:
+            raise CastError(f"{where} must be from {low:g} to {high:g} {unit} (it is {value:g})", path)
+    elif section == "show" and not isinstance(value, str):
+        raise CastError(f"{where} must be a string (it is {value!r})", path)
+    elif (section, key) == ("show", "language"):
+        language_code(value, path)
+    elif (section, key) == ("show", "name") and not value.strip():
+        raise CastError(f"{where} must not be empty", path)
+
+
+def language_code(value: str, path: Path | None = None) -> str:
+    """The ISO 639-2 code (as ID3's TLAN frame takes it) of a language given as ISO 639-1 or 639-2 (`de`,
+    `de-AT`, `ger`, `deu`); raises `CastError` for anything else."""
+    codes = _languages()
+    wanted = value.strip().lower().replace("_", "-").split("-")[0]
+    if wanted in codes:
+        return codes[wanted]
+    if len(wanted) == 3 and wanted.isascii() and wanted.isalpha():
+        return wanted
+    raise CastError(
+        f"[show] language must be an ISO 639 language code such as \"en\" or \"eng\" (it is {value!r})", path
+    )
+
+
+@functools.cache
+def _languages() -> dict[str, str]:
+    """ISO 639-1 code → ISO 639-2/B code, and each 639-2/T code → its /B code."""
+    out = {}
+    for line in builtin_file("languages.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            two, bibliographic, terminology, _ = line.split("\t")
+            out[two] = out[terminology] = bibliographic
+    return out
 
 
 def _voice(spec: dict, base: Voice | None = None) -> Voice:
@@ -157,9 +216,14 @@ def _build_cast(data: dict, sources: list[Path]) -> Cast:
         pauses=Pauses(**data.get("pauses", {})),
         loudness=Mastering(**data.get("loudness", {})),
         overrides={seg: Override(segment=seg, **spec) for seg, spec in data.get("overrides", {}).items()},
-        show=Show(**data.get("show", {})),
+        show=_show(data.get("show", {})),
         sources=tuple(sources),
     )
+
+
+def _show(table: dict) -> Show:
+    show = Show(**table)
+    return replace(show, language=language_code(show.language))
 
 
 def assign_voices(episode: Episode, cast: Cast) -> dict[str, Voice]:

@@ -39,7 +39,20 @@ class Lexicon:
         """The text as the engine should read it."""
         if self._pattern is None:
             return text
-        return self._pattern.sub(lambda m: self.entries.get(m.group(0)) or self._lower[m.group(0).lower()], text)
+        return self._pattern.sub(lambda m: self._respelling(m.group(0)), text)
+
+    def _respelling(self, word: str) -> str:
+        """The respelling of a word the pattern matched: by the exact key, else the key it matches in any case.
+
+        Lowering a word may change its length (`İ` becomes `i` and a combining dot), so
+        the key is found by matching, not by lowering.
+        """
+        if word in self.entries:
+            return self.entries[word]
+        found = self._lower.get(word.lower())
+        if found is not None:
+            return found
+        return next(v for k, v in self._lower.items() if re.fullmatch(re.escape(k), word, re.IGNORECASE))
 
 
 def load_lexicon(script: Path | None = None, path: Path | None = None) -> Lexicon:

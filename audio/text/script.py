@@ -18,10 +18,10 @@ synthesized and stitched whole, so this also bounds a render's memory.
 """
 
 
-def load_episode(path: Path) -> Episode:
-    """Read and split a script file (interview text or explicit script)."""
+def load_episode(path: Path, raw: bytes | None = None) -> Episode:
+    """Read and split a script file (interview text or explicit script); `raw`: its bytes, read before."""
     path = Path(path)
-    text = read_text(path)
+    text = read_text(path, raw)
     if explicit.is_explicit(text):
         episode = explicit.parse_explicit(text, path)
     else:

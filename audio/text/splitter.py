@@ -28,6 +28,19 @@ from pathlib import Path
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
 from . import pagelines
 from .ids import assign_ids
+from .speakertags import (
+    HONORIFIC,
+    NAME_WORD,
+    NOT_A_SPEAKER,
+    PARTICLE,
+    ROLE_WORDS,
+    TAG_CAPS,
+    TAG_NAME,
+    TAG_WITH_NAME,
+    clean_name,
+    tag_match,
+    visible_tag,
+)  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -38,45 +51,6 @@ BIO_CHAPTER = "About the guests"
 
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 110
-_HONORIFIC = (
-    r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mx|Sir|Dame|Dipl|Ing|PD|Univ)\.?(?:-\w+\.?)?\s+|"
-    r"Professor\s+|Professorin\s+|Doktor\s+)"
-)
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*\.?"
-_PARTICLE = r"(?:von|van|der|den|de|da|di|du|del|la|le|zu|bin|al|el|ter|ten)"
-_NAME = rf"{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_NAME_WORD}){{0,4}}"
-_MD = r"[*_]{0,2}"
-
-_TAG_WITH_NAME = re.compile(
-    rf"^{_MD}(?P<name>(?:{_HONORIFIC})*{_NAME})\s*[(\[](?P<tag>[A-ZÀ-Þ][A-Za-zÀ-ÿ]{{0,5}})[)\]]\s*{_MD}\s*:\s*{_MD}\s*(?P<rest>.*)$",
-    re.S,
-)
-_TAG_CAPS = re.compile(rf"^{_MD}(?P<tag>[A-ZÀ-Þ]{{1,12}}|[A-Z][a-z]?[A-Z])\s*{_MD}\s*:\s*{_MD}\s*(?P<rest>.*)$", re.S)
-_TAG_NAME = re.compile(rf"^{_MD}(?P<name>(?:{_HONORIFIC})*{_NAME})\s*{_MD}\s*:\s*{_MD}\s*(?P<rest>.*)$", re.S)
-
-ROLE_WORDS = {
-    **dict.fromkeys(
-        ("interviewer", "interviewerin", "q", "question", "frage", "host", "moderator", "moderatorin"),
-        INTERVIEWER,
-    ),
-    **dict.fromkeys(("narrator", "erzähler", "erzählerin", "sprecher", "sprecherin"), NARRATOR),
-}
-"""Tag words that name a role rather than a guest."""
-
-NOT_A_SPEAKER = frozenset(
-    s.casefold()
-    for s in (
-        "Note", "Notes", "Update", "Editor's note", "Editor’s note", "Anmerkung", "Hinweis",
-        "Correction", "Korrektur", "Disclaimer", "Source", "Quelle", "Photo", "Foto", "Image",
-        "Bild", "Tip", "Tipp", "Warning", "Achtung", "Example", "Beispiel", "PS", "P.S", "NB",
-        "Fazit", "Summary", "Conclusion", "Background", "Hintergrund", "Read also", "Lesen Sie auch",
-        "See also", "Siehe auch", "Tags", "Title", "Titel", "Subtitle", "Untertitel", "Teaser",
-        "Keywords", "URL", "Link", "Links", "Contact", "Kontakt", "Also", "Answer", "A",
-        "Antwort", "Date", "Datum", "Published", "Updated", "Interview",
-    )
-)  # fmt: skip
-"""Words before a colon that are never speaker tags (`Note:`)."""
-
 _CLOSING = "\"'”’»«)]*_ \u00a0"
 _SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»«)\]]*)(?=\s|$)")
 
@@ -246,12 +220,12 @@ def _paragraphs(text: str) -> list[_Para]:
 
     lines = text.split("\n")
     for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
+        line = visible_tag(raw.strip()).strip()
         if not line:
             flush()
             continue
         standalone = bool(
-            _tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
+            tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
             or pagelines.is_category_label(line) or line.startswith("#")
         )
         if block and pagelines.is_date_label(block[-1].text) and pagelines.date_line(line):
@@ -274,43 +248,30 @@ def _paragraphs(text: str) -> list[_Para]:
     return paras
 
 
-def _tag_match(line: str) -> re.Match | None:
-    for pattern in (_TAG_WITH_NAME, _TAG_CAPS, _TAG_NAME):
-        m = pattern.match(line)
-        if m and m.group("rest").strip() and not m.group("rest").lstrip().startswith("//"):
-            return m
-    return None
-
-
-def _clean_name(name: str) -> str:
-    name = re.sub(rf"^(?:{_HONORIFIC})+", "", name.strip())
-    return re.sub(r"\s+", " ", name).strip(" *_")
-
-
 def _read_tags(paras: list[_Para]) -> None:
     """Find each paragraph's speaker tag, if it has one."""
     full_names: dict[str, int] = {}
     matches: list[re.Match | None] = []
     for p in paras:
-        m = _tag_match(p.text)
+        m = tag_match(p.text)
         matches.append(m)
-        if m and m.re is _TAG_NAME:
-            key = _clean_name(m.group("name"))
+        if m and m.re is TAG_NAME:
+            key = clean_name(m.group("name"))
             full_names[key] = full_names.get(key, 0) + 1
-    known_names = {_clean_name(m.group("name")) for m in matches if m and m.re is _TAG_WITH_NAME}
+    known_names = {clean_name(m.group("name")) for m in matches if m and m.re is TAG_WITH_NAME}
     first = next((i for i, p in enumerate(paras) if not pagelines.is_category_label(p.text)
                   and not pagelines.date_line(p.text) and not pagelines.is_chrome(p.text)), -1)
     for i, (p, m) in enumerate(zip(paras, matches)):
-        if m is None or i == first and m.re is not _TAG_WITH_NAME:
+        if m is None or i == first and m.re is not TAG_WITH_NAME:
             continue  # a colon in the title is not a tag
-        if m.re is _TAG_WITH_NAME:
-            tag, name = m.group("tag"), _clean_name(m.group("name"))
-        elif m.re is _TAG_CAPS:
+        if m.re is TAG_WITH_NAME:
+            tag, name = m.group("tag"), clean_name(m.group("name"))
+        elif m.re is TAG_CAPS:
             tag, name = m.group("tag"), None
             if tag.casefold() in NOT_A_SPEAKER and tag.casefold() not in ROLE_WORDS:
                 continue
         else:
-            name = _clean_name(m.group("name"))
+            name = clean_name(m.group("name"))
             if name.casefold() in ROLE_WORDS:
                 tag, name = name, None
             elif name.casefold() in NOT_A_SPEAKER or (full_names.get(name, 0) < 2 and name not in known_names):
@@ -379,7 +340,7 @@ def _bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tup
     """(tag, full name) if the paragraph is a bio of one of the guests."""
     if len(text.split()) < 6:
         return None
-    m = re.match(rf"(?:{_HONORIFIC})*(?P<name>{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+)*{_NAME_WORD}){{1,3}})", text)
+    m = re.match(rf"(?:{HONORIFIC})*(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{1,3}})", text)
     if not m:
         return None
     words = m.group("name").split()

@@ -1,0 +1,74 @@
+"""Speaker tags: what may stand before a colon to say who speaks (`HU:`, `Hans Uszkoreit (HU):`, `Q:`)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..model import INTERVIEWER, NARRATOR
+
+HONORIFIC = (
+    r"(?:(?:Prof|Dr|Mr|Mrs|Ms|Mx|Sir|Dame|Dipl|Ing|PD|Univ)\.?(?:-\w+\.?)?\s+|"
+    r"Professor\s+|Professorin\s+|Doktor\s+)"
+)
+NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’\-]*\.?"
+PARTICLE = r"(?:von|van|der|den|de|da|di|du|del|la|le|zu|bin|al|el|ter|ten)"
+NAME = rf"{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{0,4}}"
+MD = r"[*_]{0,2}"
+
+TAG_WITH_NAME = re.compile(
+    rf"^{MD}(?P<name>(?:{HONORIFIC})*{NAME})\s*[(\[](?P<tag>[A-ZÀ-Þ][A-Za-zÀ-ÿ]{{0,5}})[)\]]\s*{MD}\s*:\s*{MD}\s*(?P<rest>.*)$",
+    re.S,
+)
+TAG_CAPS = re.compile(rf"^{MD}(?P<tag>[A-ZÀ-Þ]{{1,12}}|[A-Z][a-z]?[A-Z])\s*{MD}\s*:\s*{MD}\s*(?P<rest>.*)$", re.S)
+TAG_NAME = re.compile(rf"^{MD}(?P<name>(?:{HONORIFIC})*{NAME})\s*{MD}\s*:\s*{MD}\s*(?P<rest>.*)$", re.S)
+
+ROLE_WORDS = {
+    **dict.fromkeys(
+        ("interviewer", "interviewerin", "q", "question", "frage", "host", "moderator", "moderatorin"),
+        INTERVIEWER,
+    ),
+    **dict.fromkeys(("narrator", "erzähler", "erzählerin", "sprecher", "sprecherin"), NARRATOR),
+}
+"""Tag words that name a role rather than a guest."""
+
+NOT_A_SPEAKER = frozenset(
+    s.casefold()
+    for s in (
+        "Note", "Notes", "Update", "Editor's note", "Editor’s note", "Anmerkung", "Hinweis",
+        "Correction", "Korrektur", "Disclaimer", "Source", "Quelle", "Photo", "Foto", "Image",
+        "Bild", "Tip", "Tipp", "Warning", "Achtung", "Example", "Beispiel", "PS", "P.S", "NB",
+        "Fazit", "Summary", "Conclusion", "Background", "Hintergrund", "Read also", "Lesen Sie auch",
+        "See also", "Siehe auch", "Tags", "Title", "Titel", "Subtitle", "Untertitel", "Teaser",
+        "Keywords", "URL", "Link", "Links", "Contact", "Kontakt", "Also", "Answer", "A",
+        "Antwort", "Date", "Datum", "Published", "Updated", "Interview",
+    )
+)  # fmt: skip
+"""Words before a colon that are never speaker tags (`Note:`)."""
+
+
+COLON = re.compile(r"[:：﹕]")
+
+
+def visible_tag(line: str) -> str:
+    """The line with what may be a speaker tag (the words before a colon) as it looks: invisible characters
+    (zero-width spaces and joiners, a stray BOM) removed and compatibility forms (full-width letters and
+    colons) folded, so that `H\u200bU:` and `ＦＸ：` are tags like `HU:`. The words after the colon are kept."""
+    colon = COLON.search(line, 0, 80)
+    if colon is None:
+        return line
+    head = unicodedata.normalize("NFKC", line[: colon.start()])
+    return "".join(ch for ch in head if unicodedata.category(ch) != "Cf") + ":" + line[colon.end() :]
+
+
+def tag_match(line: str) -> re.Match | None:
+    for pattern in (TAG_WITH_NAME, TAG_CAPS, TAG_NAME):
+        m = pattern.match(line)
+        if m and m.group("rest").strip() and not m.group("rest").lstrip().startswith("//"):
+            return m
+    return None
+
+
+def clean_name(name: str) -> str:
+    name = re.sub(rf"^(?:{HONORIFIC})+", "", name.strip())
+    return re.sub(r"\s+", " ", name).strip(" *_")
