@@ -316,3 +316,13 @@ def test_a_revoice_refused_as_busy_writes_no_override(project, cache_dir):
     assert not (project / "voices" / "tiny.toml").exists()
     long = podcast("revoice", segment, "scripts/tiny.txt", "--text", "word " * 2001, cwd=project)
     assert "--text is 10,005 characters; a segment has at most 10,000" in last_error(long, 2)
+
+
+# 15. the error is the last line, after any progress
+
+
+def test_the_error_is_the_last_line_after_progress(project, tone_cast, tmp_path):
+    a_file = _write(tmp_path / "not-a-folder", b"")
+    done = podcast("render", "scripts/tiny.txt", "--engine", "tone", "--cast", tone_cast,
+                   "--cache-dir", a_file / "cache", cwd=project)  # fmt: skip
+    assert "not-a-folder" in last_error(done, 8)
