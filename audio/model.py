@@ -164,6 +164,23 @@ class Show:
     """ISO 639-2 language code of the episode (TLAN tag)."""
     cover: str = ""
     """A JPEG or PNG embedded as the front cover, relative to the project folder; empty for none."""
+    url: str = ""
+    """Where `dist/` is published (`https://example.org/podcast`): the feed's links start with it; empty for
+    no feed."""
+    author: str = ""
+    """Who makes the show (the feed's itunes:author)."""
+    description: str = ""
+    """What the show is about, a sentence or two (the feed's and the show page's description)."""
+    category: str = ""
+    """One of Apple Podcasts' categories, `Technology` or with a subcategory, `Science/Natural Sciences`."""
+    explicit: bool = False
+    """Whether episodes may contain explicit language."""
+    owner_name: str = ""
+    """The owner's name, from `owner = { name = …, email = … }` (directories write to the owner)."""
+    owner_email: str = ""
+    """The owner's e-mail address."""
+    link: str = ""
+    """The show's website; default: its `url`."""
 
 
 @dataclass(frozen=True)

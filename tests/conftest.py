@@ -4,6 +4,7 @@ independent readers."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import stat
@@ -98,6 +99,23 @@ def decode(reference_ffmpeg, tmp_path_factory):
     return run
 
 
+@pytest.fixture(autouse=True)
+def _audio_logger():
+    """The `audio` logger without the CLI's stderr handler and level, before and after each test: a command run
+    in this process (CliRunner, also in a module's fixture) adds them, and the next test must not inherit them."""
+    from audio.terminal import StderrHandler
+
+    logger = logging.getLogger("audio")
+
+    def clean() -> None:
+        logger.handlers[:] = [h for h in logger.handlers if not isinstance(h, StderrHandler)]
+        logger.setLevel(logging.NOTSET)
+
+    clean()
+    yield
+    clean()
+
+
 @pytest.fixture(scope="session")
 def warm_cache(tmp_path_factory) -> Path:
     """A segment cache holding the two-guest script's speech, its voices' readings and encoded parts.
@@ -136,3 +154,48 @@ def tone_cast(project) -> Path:
     path = project / "voices" / "tone.toml"
     path.write_text(TONE_CAST, encoding="utf-8")
     return path
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+"""The system's Chromium, headless, with nothing of its own going to the network."""
+
+
+def _chromium() -> str | None:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    return path if os.access(path, os.X_OK) else None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system's Chromium, headless, driven by playwright (never `playwright install`)."""
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no chromium executable found; CI installs Debian's chromium for the page tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser):
+    """A fresh page that records every request and fails the test on a script error."""
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.requests = []
+    tab.errors = []
+    tab.on("request", lambda request: tab.requests.append(request.url))
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    yield tab
+    context.close()
+    assert tab.errors == []

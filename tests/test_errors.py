@@ -105,6 +105,11 @@ def _png(path: Path) -> Path:
     return path
 
 
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
 def _paragraph_200k(path: Path) -> Path:
     words = ["the", "robots", "we", "build", "are", "small", "and", "they", "talk", "to", "each", "other"]
     pick = random.Random(8).choice
@@ -122,7 +127,7 @@ def _script_5mb(path: Path) -> Path:
 
 BAD_SCRIPTS = {
     "missing": (lambda d: d / "nope.txt", "no such file; check the path"),
-    "directory": (lambda d: d, "is a directory, not a script"),
+    "directory": (lambda d: _folder(d / "empty-folder"), "is a directory, not a script"),
     "empty": (lambda d: write(d / "empty.txt", b""), "is empty"),
     "whitespace": (lambda d: write(d / "blank.txt", " \n\n\t \r\n \f\n"), "only blank lines"),
     "binary": (lambda d: _png(d / "photo.txt"), "looks like a binary file"),
@@ -137,7 +142,8 @@ def test_bad_script_is_one_line_and_nothing_is_written(kind, project, tone_cast,
     script = make(project / "scripts")
     started = time.monotonic()
     where = f"{script}:5" if kind == "200 KB paragraph" else script  # the paragraph's line
-    fails(render_tone(script, tone_cast), 3, where, says)
+    # a folder is a folder of scripts to render (test_publish.py), and this one holds none
+    fails(render_tone(script, tone_cast), 3, where, "holds no scripts" if kind == "directory" else says)
     fails(run("split", script), 3, where, says)
     assert time.monotonic() - started < 20  # refused at once, not after reading it for a minute
     assert not (project / "dist").exists()
@@ -295,7 +301,7 @@ def test_output_in_a_folder_that_does_not_exist_is_created(project, tiny, tone_c
     result = render_tone(tiny, tone_cast, "--out", out)
     succeeds(result)
     assert sorted(p.name for p in out.parent.iterdir() if not p.name.startswith(".")) == sorted(
-        ["ep.mp3", "ep.vtt", "ep.srt", "ep.chapters.json", "ep.json", "ep.html"]
+        ["ep.mp3", "ep.vtt", "ep.srt", "ep.chapters.json", "ep.transcript.json", "ep.json", "ep.html"]
     )
     assert not list(out.parent.glob("*.part"))
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,21 +14,8 @@ import pytest
 from audio.publish.player import player_html
 from audio.render import render
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 AUDIO = "document.getElementById('audio')"
 TRICKY = "</script><b>x</b> & <!-- not a comment"
-
-
-def _chromium() -> str | None:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    return path if os.access(path, os.X_OK) else None
 
 
 def _page(dist: Path) -> Path:
@@ -40,35 +25,6 @@ def _page(dist: Path) -> Path:
     manifest = json.loads((dist / "tiny.json").read_text(encoding="utf-8"))
     assert html.read_text(encoding="utf-8") == player_html(manifest)
     return html
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """The system's Chromium, headless, driven by playwright (never `playwright install`)."""
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no chromium executable found; CI installs Debian's chromium for the player page tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture()
-def page(browser):
-    """A fresh page that records every request and fails the test on a script error."""
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    tab.requests = []
-    tab.errors = []
-    tab.on("request", lambda request: tab.requests.append(request.url))
-    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-    yield tab
-    context.close()
-    assert tab.errors == []
 
 
 @pytest.fixture(scope="module")

@@ -84,6 +84,15 @@ def test_render_writes_transcript_chapters_and_manifest_that_agree(rendered, pro
     speakers = [s["speaker"] for s in manifest["segments"]]
     assert speakers == ["narrator", "narrator", "interviewer", "JS", "RK", "narrator", "interviewer", "JS"]
     assert "Jane Smith: We build robots" in (dist / "tiny.srt").read_text()
+    transcript = json.loads((dist / "tiny.transcript.json").read_text())  # Podcasting 2.0's JSON transcript
+    assert transcript["version"] == "1.0.0"
+    assert [(s["speaker"], s["body"]) for s in transcript["segments"]] == [
+        ({"narrator": "Narrator", "interviewer": "Interviewer"}.get(s["speaker"], "Jane Smith" if s["speaker"] == "JS"
+         else "RK"), s["text"]) for s in manifest["segments"]
+    ]  # fmt: skip
+    assert [(s["startTime"], s["endTime"]) for s in transcript["segments"]] == [
+        (round(s["start"], 3), round(s["end"], 3)) for s in manifest["segments"]
+    ]
 
 
 @pytest.mark.cold  # counts what it synthesizes

@@ -116,7 +116,7 @@ def test_two_cold_renders_give_the_same_episode_byte_for_byte(project, tmp_path)
         done = podcast("render", script, "--out", out, "--quiet", cwd=project, env=cache)
         assert done.returncode == 0, done.stderr
         outputs.append(out)
-    for suffix in (".mp3", ".vtt", ".srt", ".chapters.json"):
+    for suffix in (".mp3", ".vtt", ".srt", ".chapters.json", ".transcript.json"):
         first, second = (Path(str(o).removesuffix(".mp3") + suffix).read_bytes() for o in outputs)
         assert first == second, suffix
     wavs = [sorted(p.read_bytes() for p in (tmp_path / f"cache{n}").glob("??/*.wav")) for n in (1, 2)]

@@ -52,17 +52,29 @@ def read_cover(path: Path | None) -> tuple[bytes, str] | None:
 
 def _image_kind_and_size(data: bytes) -> tuple[str | None, tuple[int, int] | None]:
     """The MIME type and (width, height) from an image's header; (None, None) for neither JPEG nor PNG."""
+    kind, size, _ = image_facts(data)
+    return kind, size
+
+
+PNG_COLOURS = {0: "grey", 2: "rgb", 3: "palette", 4: "grey", 6: "rgb"}
+JPEG_COLOURS = {1: "grey", 3: "rgb", 4: "cmyk"}
+
+
+def image_facts(data: bytes) -> tuple[str | None, tuple[int, int] | None, str | None]:
+    """(MIME type, (width, height), colour model: `rgb`, `grey`, `palette` or `cmyk`) from an image's header;
+    None for what cannot be read."""
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        if len(data) >= 24 and data[12:16] == b"IHDR":
-            return "image/png", struct.unpack(">II", data[16:24])
-        return "image/png", None
+        if len(data) >= 26 and data[12:16] == b"IHDR":
+            return "image/png", struct.unpack(">II", data[16:24]), PNG_COLOURS.get(data[25])
+        return "image/png", None, None
     if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", _jpeg_size(data)
-    return None, None
+        frame = _jpeg_frame(data)
+        return ("image/jpeg", frame[:2], JPEG_COLOURS.get(frame[2])) if frame else ("image/jpeg", None, None)
+    return None, None, None
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """A JPEG's (width, height) from its start-of-frame segment."""
+def _jpeg_frame(data: bytes) -> tuple[int, int, int] | None:
+    """A JPEG's (width, height, components) from its start-of-frame segment."""
     at = 2
     while at + 9 < len(data):
         if data[at] != 0xFF:
@@ -74,6 +86,6 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
         (length,) = struct.unpack(">H", data[at + 2 : at + 4])
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn
             height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-            return width, height
+            return width, height, data[at + 9] if at + 9 < len(data) else 0
         at += 2 + length
     return None

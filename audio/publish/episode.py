@@ -11,7 +11,7 @@ from ..errors import OutputError
 from ..model import Cast, Episode, Metadata, Timeline
 from ..sound.frames import EncodedPart, join
 from .player import player_html
-from .sidecars import chapters_json, manifest_json, sidecar_paths, srt_text, vtt_text
+from .sidecars import chapters_json, manifest_json, sidecar_paths, srt_text, transcript_json, vtt_text
 from .tags import ChapterTag, write_tags
 
 
@@ -23,6 +23,7 @@ def texts_beside(
         "vtt": vtt_text(episode, timeline),
         "srt": srt_text(episode, timeline),
         "chapters": chapters_json(episode.title, chapter_tags(timeline)),
+        "transcript": transcript_json(episode, timeline),
         "manifest": manifest_json(episode, timeline, digest, output.name, cast.show, inputs),
     }
     texts["html"] = player_html(json.loads(texts["manifest"]))

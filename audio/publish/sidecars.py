@@ -1,4 +1,4 @@
-"""Files beside the MP3: WebVTT and SubRip transcripts, JSON chapters, the render manifest."""
+"""Files beside the MP3: WebVTT, SubRip and JSON transcripts, JSON chapters, the render manifest."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # reading a manifest (an up-to-date check) needs none of the 
     from .tags import ChapterTag
 
 CHAPTERS_VERSION = "1.2.0"
+TRANSCRIPT_VERSION = "1.0.0"
 MANIFEST_VERSION = 1
 
 
@@ -43,6 +44,21 @@ def srt_text(episode: Episode, timeline: Timeline) -> str:
     for n, (start, end, name, take) in enumerate(_cues(episode, timeline), start=1):
         out += [str(n), f"{_clock(start, ',')} --> {_clock(end, ',')}", f"{name}: {take.segment.text}", ""]
     return "\n".join(out)
+
+
+def transcript_json(episode: Episode, timeline: Timeline) -> str:
+    """Podcasting 2.0 JSON transcript: one segment per paragraph, with its speaker's name and times in seconds."""
+    return json.dumps(
+        {
+            "version": TRANSCRIPT_VERSION,
+            "segments": [
+                {"speaker": name, "startTime": round(start, 3), "endTime": round(end, 3), "body": take.segment.text}
+                for start, end, name, take in _cues(episode, timeline)
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
 
 
 def chapters_json(title: str, chapters: Sequence[ChapterTag]) -> str:
@@ -114,6 +130,7 @@ def sidecar_paths(mp3: Path) -> dict[str, Path]:
         "vtt": stem.with_suffix(".vtt"),
         "srt": stem.with_suffix(".srt"),
         "chapters": Path(f"{stem}.chapters.json"),
+        "transcript": Path(f"{stem}.transcript.json"),
         "manifest": stem.with_suffix(".json"),
         "html": stem.with_suffix(".html"),
     }

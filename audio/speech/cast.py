@@ -27,7 +27,6 @@ A cast is TOML. `voices/default.toml` applies to every episode; `voices/<script>
 
 from __future__ import annotations
 
-import functools
 import logging
 import tomllib
 from dataclasses import fields, replace
@@ -35,7 +34,8 @@ from pathlib import Path
 
 from ..errors import CastError
 from ..model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Override, Pauses, Show, Voice
-from ..paths import builtin_file, default_cast_path, episode_cast_path
+from ..paths import default_cast_path, episode_cast_path
+from ..show import build_show, check_show
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,9 @@ def _check_keys(raw: dict, path: Path) -> None:
         table = raw.get(section, {})
         if not isinstance(table, dict):
             raise CastError(f"[{section}] must be a table", path)
+        if section == "show":
+            check_show(table, path)
+            continue
         known = {f.name for f in fields(model)}
         for key in set(table) - known:
             raise CastError(f"unknown key {key!r} in [{section}]; known: {', '.join(sorted(known))}", path)
@@ -159,37 +162,6 @@ def _check_setting(section: str, key: str, value: object, path: Path) -> None:
             raise CastError(f"{where} must be {kind} of {unit} from {low:g} to {high:g} (it is {value!r})", path)
         if not low <= value <= high:
             raise CastError(f"{where} must be from {low:g} to {high:g} {unit} (it is {value:g})", path)
-    elif section == "show" and not isinstance(value, str):
-        raise CastError(f"{where} must be a string (it is {value!r})", path)
-    elif (section, key) == ("show", "language"):
-        language_code(value, path)
-    elif (section, key) == ("show", "name") and not value.strip():
-        raise CastError(f"{where} must not be empty", path)
-
-
-def language_code(value: str, path: Path | None = None) -> str:
-    """The ISO 639-2 code (as ID3's TLAN frame takes it) of a language given as ISO 639-1 or 639-2 (`de`,
-    `de-AT`, `ger`, `deu`); raises `CastError` for anything else."""
-    codes = _languages()
-    wanted = value.strip().lower().replace("_", "-").split("-")[0]
-    if wanted in codes:
-        return codes[wanted]
-    if len(wanted) == 3 and wanted.isascii() and wanted.isalpha():
-        return wanted
-    raise CastError(
-        f"[show] language must be an ISO 639 language code such as \"en\" or \"eng\" (it is {value!r})", path
-    )
-
-
-@functools.cache
-def _languages() -> dict[str, str]:
-    """ISO 639-1 code → ISO 639-2/B code, and each 639-2/T code → its /B code."""
-    out = {}
-    for line in builtin_file("languages.tsv").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            two, bibliographic, terminology, _ = line.split("\t")
-            out[two] = out[terminology] = bibliographic
-    return out
 
 
 def _voice(spec: dict, base: Voice | None = None) -> Voice:
@@ -216,14 +188,9 @@ def _build_cast(data: dict, sources: list[Path]) -> Cast:
         pauses=Pauses(**data.get("pauses", {})),
         loudness=Mastering(**data.get("loudness", {})),
         overrides={seg: Override(segment=seg, **spec) for seg, spec in data.get("overrides", {}).items()},
-        show=_show(data.get("show", {})),
+        show=build_show(data.get("show", {})),
         sources=tuple(sources),
     )
-
-
-def _show(table: dict) -> Show:
-    show = Show(**table)
-    return replace(show, language=language_code(show.language))
 
 
 def assign_voices(episode: Episode, cast: Cast) -> dict[str, Voice]:
