@@ -72,7 +72,7 @@ def render_all(
             engine = None  # each render reports it, after its script's own errors
         advance = reporter.stage("Episodes", len(scripts))
         for script in scripts:
-            reporter.note(f"{script}:")
+            reporter.episode(f"{script}:")
             try:
                 result = render(script, None, cast_file, cache_dir, force=force, engine_name=engine_name,
                                 workers=workers, reporter=reporter, cover=cover, engine=engine)  # fmt: skip

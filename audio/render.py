@@ -42,6 +42,10 @@ class Reporter:
     def note(self, message: str) -> None:
         """A line for the user (`synthesized 3 segments, 40 from the cache`)."""
 
+    def episode(self, name: str) -> None:
+        """A render of several scripts starts the next one (`name`)."""
+        self.note(name)
+
 
 @dataclass(frozen=True)
 class RenderResult:

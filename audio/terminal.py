@@ -84,6 +84,13 @@ class Progress:
         if not self.quiet:
             self.console.print(message)
 
+    def episode(self, name: str) -> None:
+        """A render of several scripts starts the next one: the last one's stage bars give way to its."""
+        if self.bars:
+            for task in self.bars.tasks[1:]:  # the first bar counts the episodes
+                self.bars.remove_task(task.id)
+        self.note(name)
+
 
 class StderrHandler(logging.Handler):
     """`warning: …` lines on whatever sys.stderr is at the moment (tests swap it)."""
