@@ -192,6 +192,11 @@ _CTRL_C_ENDS_IT = (
 shell's background job ignores SIGINT, and its children inherit that); `exec` keeps the default."""
 
 
+def with_ctrl_c(command: list) -> list[str]:
+    """`command`, started so that Ctrl-C (SIGINT) ends it: see `_CTRL_C_ENDS_IT`."""
+    return [sys.executable, "-c", _CTRL_C_ENDS_IT, *map(str, command)]
+
+
 def resume(process: subprocess.Popen, sig: int) -> int:
     """Signal the stopped render and let its process group go on; its exit code.
 

@@ -17,7 +17,7 @@ from urllib.request import urlopen
 
 import feedparser
 import pytest
-from helpers import TWO_GUESTS, last_error, podcast
+from helpers import TWO_GUESTS, last_error, podcast, with_ctrl_c
 
 URL = "https://example.org/show"
 SHOW = f'''
@@ -162,7 +162,7 @@ def test_show_settings_are_checked_with_the_key_named(setting, says, project):
 
 def test_serve_prints_the_feed_address_and_serves_it(show):
     assert render_folder(show).returncode == 0
-    process = subprocess.Popen([sys.executable, "-m", "audio", "serve", "--port", "0"], cwd=show,
+    process = subprocess.Popen(with_ctrl_c([sys.executable, "-m", "audio", "serve", "--port", "0"]), cwd=show,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         line = process.stdout.readline()
