@@ -31,19 +31,49 @@ class BatchResult:
     """The show's files written after them (feed, show page)."""
 
 
+RESERVED = {"index": "the show page, index.html"}
+"""Script names whose episode's files would be the show's own."""
+
+
 def scripts_in(paths: list[Path]) -> list[Path]:
-    """The scripts named: files as given, folders as the scripts in them (`.txt`, `.md`; not hidden), in order."""
+    """The scripts named: files as given, folders as the scripts in them (regular `.txt` and `.md` files, not
+    hidden; a FIFO or a device there is passed over with a warning), in order."""
     found: list[Path] = []
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.suffix in SCRIPT_SUFFIXES and not p.name.startswith("."))
-            if not inside:
-                raise ScriptError("holds no scripts (.txt or .md files)", path)
-            found += inside
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+        inside = []
+        for candidate in sorted(path.iterdir()):
+            if candidate.suffix not in SCRIPT_SUFFIXES or candidate.name.startswith("."):
+                continue
+            if candidate.is_file():
+                inside.append(candidate)
+            else:
+                log.warning("%s: not a regular file; passed over", candidate)
+        if not inside:
+            raise ScriptError("holds no scripts (.txt or .md files)", path)
+        found += inside
     return list(dict.fromkeys(found))
+
+
+def clashes(scripts: list[Path]) -> dict[Path, ScriptError]:
+    """Scripts that cannot be rendered beside the others: two that would write the same episode, or one whose
+    episode would overwrite the show's own files."""
+    from .plan import default_output
+
+    out: dict[Path, ScriptError] = {}
+    first: dict[Path, Path] = {}
+    for script in scripts:
+        target = default_output(script)
+        if target.stem in RESERVED:
+            out[script] = ScriptError(f"its episode would overwrite {RESERVED[target.stem]}; rename the script", script)
+        elif target in first:
+            out[script] = ScriptError(f"writes the same episode as {first[target]} ({target.name}); rename one", script)
+        else:
+            first[target] = script
+    return out
 
 
 def render_all(
@@ -59,10 +89,13 @@ def render_all(
     strict: bool = False,
 ) -> BatchResult:
     """Render every script of `paths` to `dist/` in its project; then write each project's show files."""
-    from .showfiles import write_show_files
+    from .showfiles import check_show_files, write_show_files
 
     reporter = reporter or Reporter()
     scripts = scripts_in(paths)
+    if strict:  # what a directory would refuse of the show itself is said before any speech is made
+        check_show_files(scripts, cast_file, cover)
+    refused = clashes(scripts)
     rendered, fresh, failed = [], [], []
     engine = None
     try:
@@ -74,6 +107,8 @@ def render_all(
         for script in scripts:
             reporter.episode(f"{script}:")
             try:
+                if script in refused:
+                    raise refused[script]
                 result = render(script, None, cast_file, cache_dir, force=force, engine_name=engine_name,
                                 workers=workers, reporter=reporter, cover=cover, engine=engine)  # fmt: skip
             except PodcastError as exc:
@@ -85,5 +120,11 @@ def render_all(
     finally:
         if engine is not None:
             engine.close()
-    written = write_show_files(scripts, cast_file, strict) if rendered or fresh else []
+    written: list[Path] = []
+    if rendered or fresh:
+        try:
+            written = write_show_files(scripts, cast_file, strict, cover)
+        except PodcastError as exc:
+            log.error("%s", exc)
+            failed.append((exc.path or Path("dist"), exc))
     return BatchResult(tuple(rendered), tuple(fresh), tuple(failed), tuple(written))

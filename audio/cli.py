@@ -116,15 +116,15 @@ def _render_many(scripts: list[Path], quiet: bool, strict: bool, options: dict) 
     from .batch import render_all
 
     result = run_shown(quiet, lambda progress: render_all(scripts, reporter=progress, strict=strict, **options))
-    if not quiet or result.failed:
-        stderr_console().print(
-            f"{len(result.rendered)} rendered, {len(result.up_to_date)} up to date, {len(result.failed)} failed"
-        )
+    counts = f"{len(result.rendered)} rendered, {len(result.up_to_date)} up to date, {len(result.failed)} failed"
     if not quiet:
         for path in [*(r.output for r in result.rendered), *result.show_files]:
             print(path)
-    if result.failed:
-        raise typer.Exit(int(result.failed[0][1].exit_code))
+        if not result.failed:
+            stderr_console().print(counts)
+    if result.failed:  # each failure was one `error:` line as it happened; the last line sums them up
+        path, first = result.failed[0]
+        fail(f"{counts}; the first: {first}", first.exit_code)
 
 
 @app.command()

@@ -181,6 +181,9 @@ class Show:
     """The owner's e-mail address."""
     link: str = ""
     """The show's website; default: its `url`."""
+    guid: str = ""
+    """The show's `podcast:guid`, pinned (a UUID); default: derived from its feed's URL. Pin it before the show
+    moves to another `url`, so that apps keep it (and every episode's GUID)."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from .errors import CastError
 from .model import Show
 from .paths import builtin_file
 
-KEYS = ("name", "language", "cover", "url", "author", "description", "category", "explicit", "owner", "link")
+KEYS = ("name", "language", "cover", "url", "author", "description", "category", "explicit", "owner", "link", "guid")
 """The keys `[show]` may have."""
 
 APPLE_CATEGORIES = {
@@ -66,6 +67,11 @@ def check_show(table: dict, path: Path) -> None:
             raise CastError(f"{where} must be an absolute http(s) address such as \"https://example.org/show\"", path)
         elif key == "category" and value:
             category(value, path)
+        elif key == "guid" and value:
+            try:
+                uuid.UUID(value)
+            except ValueError:
+                raise CastError(f"{where} must be a UUID such as \"{uuid.uuid4()}\" (it is {value!r})", path) from None
 
 
 def _check_owner(value: object, path: Path) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import email.utils
 import json
+import os
 import re
 import signal
 import struct
 import subprocess
 import sys
-import uuid
 import zlib
 from pathlib import Path
 from urllib.parse import unquote
@@ -18,6 +18,8 @@ from urllib.request import urlopen
 import feedparser
 import pytest
 from helpers import TWO_GUESTS, last_error, podcast, with_ctrl_c
+
+from audio.publish.feed import show_guid
 
 URL = "https://example.org/show"
 SHOW = f'''
@@ -53,6 +55,11 @@ def show(project, tone_cast) -> Path:
     cast.write_text(cast.read_text().replace('language = "eng"', 'language = "eng"' + SHOW), encoding="utf-8")
     (project / "cover.png").write_bytes(png(1400, 1400))
     return project
+
+
+def last_line(done: subprocess.CompletedProcess) -> str:
+    """The last line on stderr: a render of several scripts says each failure, then sums them up."""
+    return done.stderr.strip().splitlines()[-1]
 
 
 def render_folder(project: Path, *more) -> subprocess.CompletedProcess:
@@ -92,14 +99,34 @@ def test_a_folder_renders_into_a_feed_that_feedparser_reads(show):
         assert int(entry.itunes_duration) == round(manifest["duration"])
         assert in_dist(show, entry.link).is_file()
     raw = feed_path.read_text(encoding="utf-8")
-    expected_guid = str(uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a66b9a6e1a6b"), "example.org/show/feed.xml"))
-    assert f"<podcast:guid>{expected_guid}</podcast:guid>" in raw
+    assert f"<podcast:guid>{show_guid(URL + '/feed.xml')}</podcast:guid>" in raw
     links = re.findall(r'<podcast:(?:transcript|chapters) url="([^"]+)" type="([^"]+)"', raw)
     assert sorted({t for _, t in links}) == ["application/json", "application/json+chapters", "application/x-subrip",
                                               "text/vtt"]  # fmt: skip
     assert len(links) == 8 and all(in_dist(show, url).is_file() for url, _ in links)
-    assert re.findall(r'<podcast:person role="(\w+)">([^<]+)<', raw).count(("guest", "Jane Smith")) == 2
+    persons = re.findall(r'<podcast:person role="(\w+)">([^<]+)<', raw)
+    assert persons.count(("guest", "Jane Smith")) == 2 and persons.count(("host", "Ana Example")) == 1
+    assert ("host", "Interviewer") not in persons  # a placeholder, not a person
     assert (show / "dist" / "index.html").is_file()
+
+
+def test_the_show_guid_is_the_podcasting_2_0_one():
+    # the namespace's own examples (docs/tags/guid.md of the podcast namespace)
+    assert show_guid("https://podnews.net/rss") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    assert show_guid("podnews.net/rss/") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+
+
+def test_a_pinned_guid_keeps_every_guid_when_the_show_moves(show):
+    cast = show / "voices" / "default.toml"
+    pinned = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    cast.write_text(cast.read_text().replace(f'url = "{URL}/"', f'url = "{URL}/"\nguid = "{pinned}"'))
+    assert render_folder(show).returncode == 0
+    feed = show / "dist" / "feed.xml"
+    guids = [e.id for e in feedparser.parse(feed.read_bytes()).entries]
+    cast.write_text(cast.read_text().replace(f'url = "{URL}/"', 'url = "https://elsewhere.example.net/pod"'))
+    assert podcast("feed", cwd=show).returncode == 0
+    assert f"<podcast:guid>{pinned}</podcast:guid>" in feed.read_text()
+    assert [e.id for e in feedparser.parse(feed.read_bytes()).entries] == guids
 
 
 def test_guids_and_the_feed_stay_the_same_across_renders(show):
@@ -115,13 +142,32 @@ def test_guids_and_the_feed_stay_the_same_across_renders(show):
 def test_one_bad_script_does_not_stop_the_others(show):
     (show / "scripts" / "broken.txt").write_text("", encoding="utf-8")
     done = render_folder(show)
-    assert done.returncode == 3, done.stderr
-    assert "error: scripts/broken.txt: is empty" in done.stderr
-    assert "2 rendered, 0 up to date, 1 failed" in done.stderr
+    assert "error: scripts/broken.txt: is empty" in done.stderr  # said as it happened
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert last_line(done).startswith("error: 2 rendered, 0 up to date, 1 failed; the first: scripts/broken.txt: is")
     assert (show / "dist" / "tiny.mp3").exists() and (show / "dist" / "second.mp3").exists()
     assert (show / "dist" / "feed.xml").exists()
     again = render_folder(show)
-    assert "0 rendered, 2 up to date, 1 failed" in again.stderr
+    assert again.returncode == 3 and "0 rendered, 2 up to date, 1 failed" in last_line(again)
+
+
+def test_scripts_that_would_overwrite_each_other_or_the_show_page_are_refused(show):
+    (show / "scripts" / "tiny.md").write_text(TWO_GUESTS, encoding="utf-8")  # dist/tiny.mp3 as tiny.txt's
+    (show / "scripts" / "index.txt").write_text(SECOND, encoding="utf-8")  # dist/index.html is the show's
+    os.mkfifo(show / "scripts" / "zz.txt")  # no writer: never opened
+    done = render_folder(show)
+    assert "error: scripts/tiny.txt: writes the same episode as scripts/tiny.md (tiny.mp3); rename one" in done.stderr
+    assert "error: scripts/index.txt: its episode would overwrite the show page, index.html" in done.stderr
+    assert "warning: scripts/zz.txt: not a regular file; passed over" in done.stderr
+    assert done.returncode == 3 and "error: 2 rendered, 0 up to date, 2 failed; the first" in last_line(done)
+    assert "Tiny robots" in (show / "dist" / "index.html").read_text()
+
+
+def test_a_strict_render_refuses_a_bad_cover_before_any_speech(show, cache_dir):
+    (show / "cover.png").write_bytes(png(600, 400))
+    line = last_error(render_folder(show, "--strict"), 4)
+    assert "the cover is 600×400 px" in line
+    assert not (show / "dist").exists() and not cache_dir.exists()
 
 
 def test_what_directories_refuse_is_a_warning_or_with_strict_an_error(show):

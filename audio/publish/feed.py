@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a66b9a6e1a6b")
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 """The namespace of `podcast:guid`, as the Podcasting 2.0 namespace specifies it."""
 FEED_NAME = "feed.xml"
 TRANSCRIPT_TYPES = {"vtt": "text/vtt", "srt": "application/x-subrip", "transcript": "application/json"}
@@ -51,9 +51,14 @@ def show_guid(url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
+def podcast_guid(show: Show) -> str:
+    """The show's GUID: `[show] guid` where it is pinned (keep it when the show moves), else from its feed URL."""
+    return show.guid or show_guid(feed_url(show))
+
+
 def episode_guid(show: Show, episode: Published) -> str:
-    """An episode's GUID: from the show's and the episode's name, so a re-render keeps it."""
-    return str(uuid.uuid5(uuid.UUID(show_guid(feed_url(show))), episode.stem))
+    """An episode's GUID: from the show's GUID and the episode's name, so a re-render keeps it."""
+    return str(uuid.uuid5(uuid.UUID(podcast_guid(show)), episode.stem))
 
 
 def feed_problems(show: Show, episodes: list[Published], cover: bytes | None) -> list[str]:
@@ -106,9 +111,10 @@ def _channel(rss: ET.Element, show: Show, cover_name: str | None) -> ET.Element:
     _sub(channel, "language", two_letter_language(show.language))
     _sub(channel, "generator", "podcast (an offline interview renderer)")
     _sub(channel, f"{{{ATOM}}}link", href=feed_url(show), rel="self", type="application/rss+xml")
-    _sub(channel, f"{{{PODCAST}}}guid", show_guid(feed_url(show)))
+    _sub(channel, f"{{{PODCAST}}}guid", podcast_guid(show))
     if show.author:
         _sub(channel, f"{{{ITUNES}}}author", show.author)
+        _sub(channel, f"{{{PODCAST}}}person", show.author, role="host")
     if cover_name:
         image = f"{show.url}/{quote(cover_name)}"
         _sub(channel, f"{{{ITUNES}}}image", href=image)
@@ -150,8 +156,9 @@ def _item(channel: ET.Element, show: Show, episode: Published, number: int) -> N
     if episode.files["chapters"].is_file():
         _sub(item, f"{{{PODCAST}}}chapters", url=url(episode.files["chapters"]), type="application/json+chapters")
     for speaker in manifest.get("speakers", []):
-        if speaker.get("role") in ROLES:
-            _sub(item, f"{{{PODCAST}}}person", speaker.get("name") or speaker.get("tag"), role=ROLES[speaker["role"]])
+        name = speaker.get("name") or ""
+        if speaker.get("role") in ROLES and name and name.casefold() != str(speaker.get("role")).casefold():
+            _sub(item, f"{{{PODCAST}}}person", name, role=ROLES[speaker["role"]])  # not the placeholder "Interviewer"
 
 
 def _published(episode: Published) -> datetime.datetime:
@@ -164,16 +171,11 @@ def _published(episode: Published) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(int(stamp), tz=datetime.timezone.utc)
 
 
-def write_feed(
-    show: Show, folder: Path, episodes: list[Published], cover_name: str | None, cover: bytes | None, strict: bool
-) -> Path:
-    """Check the feed as a directory would (warnings, or a `CastError` with `strict`) and write
-    `folder/feed.xml`; its path. The cover, `cover_name` in the folder, is already there."""
+def write_feed(show: Show, folder: Path, episodes: list[Published], cover_name: str | None, problems: list[str]):
+    """Write `folder/feed.xml` (the cover, `cover_name` in the folder, is already there), warning of each of
+    `problems` (see `feed_problems`); its path."""
     if not show.url:
         raise CastError("the show has no url: set [show] url to where dist/ is published, to write a feed")
-    problems = feed_problems(show, episodes, cover)
-    if problems and strict:
-        raise CastError(f"{problems[0]} (and {len(problems) - 1} more)" if len(problems) > 1 else problems[0])
     for problem in problems:
         log.warning("feed: %s; directories may refuse it", problem)
     return write_unchanged(folder / FEED_NAME, feed_xml(show, episodes, cover_name))
