@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -43,6 +44,10 @@ class CacheFolder:
         for folder in [self.root, *self.root.parents]:
             if folder.exists() and not folder.is_dir():
                 raise OutputError("is a file, not a folder; set another cache folder (--cache-dir)", folder)
+            if folder.is_dir():  # the nearest folder that is there: the cache goes in it
+                if not os.access(folder, os.W_OK):
+                    raise OutputError("is not writable; set another cache folder (--cache-dir)", folder)
+                return
 
     def stats(self) -> CacheStats:
         """Entry count and size on disk."""

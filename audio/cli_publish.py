@@ -47,13 +47,20 @@ def serve(
 ) -> None:
     """Serve dist/ over HTTP (with byte ranges, for podcast apps and browsers) until Ctrl-C."""
     from .paths import project_root
-    from .publish.serve import feed_address, make_server
+    from .publish.serve import feed_address, make_server, network_addresses
 
     root = Path(folder) if folder else project_root() / "dist"
     if not root.is_dir():
         fail(f"{root}: no such folder; render some episodes first (podcast render scripts/)", ExitCode.OUTPUT)
     server = run_action(lambda: make_server(root, host, port))
-    print(f"serving {root} at {feed_address(server).rsplit('/', 1)[0]}/ ; the feed: {feed_address(server)}")
+    here = feed_address(server).rsplit("/", 1)[0]
+    if (root / "feed.xml").is_file():
+        print(f"serving {root} at {here}/ ; the feed: {feed_address(server)}")
+    else:
+        print(f"serving {root} at {here}/ ; no feed.xml (set [show] url and run `podcast feed`): the show page")
+    for other in network_addresses(server):
+        if other != here:
+            print(f"from other machines: {other}/feed.xml (episodes from here, not [show] url)")
     sys.stdout.flush()
     try:
         server.serve_forever()

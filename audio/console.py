@@ -11,11 +11,20 @@ from .hooks import moment
 INTERRUPTED = 130
 
 
+def _readable_output() -> None:
+    """A terminal that cannot show a character gets a `?` rather than a crash; output that goes to a file or a
+    pipe (`split --format script > fixed.txt`) is UTF-8 whatever the locale, so that no character is lost."""
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        sys.stderr.reconfigure(errors="replace")
+        if sys.stdout.isatty():
+            sys.stdout.reconfigure(errors="replace")
+        else:
+            sys.stdout.reconfigure(encoding="utf-8")
+
+
 def main() -> None:
     """Run the CLI; an interruption, even while it starts, ends with one `error:` line."""
-    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets a `?`, not a crash
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="replace")
+    _readable_output()
     try:
         moment("starting")
         from .cli import run

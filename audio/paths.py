@@ -5,6 +5,7 @@ Kept apart from `cast`, so that finding an episode up to date reads no more code
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -14,7 +15,7 @@ LEXICON = "lexicon.toml"
 
 def project_root(script: Path | None = None) -> Path:
     """The project a script belongs to: the nearest folder above it with a `voices/` folder, else cwd."""
-    if script is not None and str(script) != "-":  # `-`: standard input, in the current folder's project
+    if script is not None and not is_stream(script):  # a stream is in the current folder's project
         try:
             folders = Path(script).resolve().parents
         except (OSError, RuntimeError):  # a loop of symbolic links: the reading of the script reports it
@@ -41,9 +42,18 @@ def default_cast_path(script: Path | None = None) -> Path:
     return local if local.is_file() else builtin_file(DEFAULT_CAST)
 
 
+_STREAM = re.compile(r"^(-|/dev/stdin|/dev/fd/\d+|/proc/(self|\d+)/fd/\d+)$")
+"""Scripts that are streams, not files: standard input, a pipe the shell names (`<(cat script)`)."""
+
+
+def is_stream(script: Path | str) -> bool:
+    """True for a script given as standard input or a pipe the shell names: it has no name or project of its own."""
+    return bool(_STREAM.match(str(script)))
+
+
 def script_name(script: Path) -> str:
-    """The name episodes take from their script: its file name without the suffix; `stdin` for `-`."""
-    return "stdin" if str(script) == "-" else Path(script).stem
+    """The name episodes take from their script: its file name without the suffix; `stdin` for a stream."""
+    return "stdin" if is_stream(script) else Path(script).stem
 
 
 def episode_cast_path(script: Path) -> Path:

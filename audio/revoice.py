@@ -10,7 +10,7 @@ from pathlib import Path
 from .caches import CacheFolder
 from .errors import CastError, OutputError, PodcastError
 from .model import Override
-from .paths import episode_cast_path
+from .paths import episode_cast_path, is_stream
 from .plan import default_output, default_script
 from .render import RenderResult, Reporter, locked, render
 from .speech.cache import default_cache_dir
@@ -45,7 +45,7 @@ def revoice(
     """
     changes = _checked(changes)
     script = Path(script) if script else default_script()
-    if str(script) == "-":
+    if is_stream(script):
         raise PodcastError("revoice reads the script twice: name the script's file, not - (standard input)")
     episode = load_episode(script)
     segments = {s.id: s for s in episode.segments}

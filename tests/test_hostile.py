@@ -57,6 +57,7 @@ def test_invisible_characters_do_not_hide_a_tag(project):
     [
         (["render", "-x.txt"], "no such option '-x' (for a file whose name starts with a dash, write ./-x.txt"),
         (["revoice", "abc123", "--rate", "fast"], "invalid value for '--rate': 'fast' is not a valid integer"),
+        (["revoice", "abc123", "--rate", "165.7"], "invalid value for '--rate': '165.7' is not a valid integer"),
         (["bogus"], "no such command 'bogus'"),
     ],
 )
@@ -86,6 +87,10 @@ def test_standard_input_is_a_script(project, tone_cast):
     piped = subprocess.run(["sh", "-c", pipeline], cwd=project, capture_output=True, text=True, check=False)
     assert piped.returncode == 0, piped.stderr
     assert ("JS", "We build robots the size of a grain of sand.") in speakers(piped)
+    (project / "dist" / "stdin.mp3").unlink()
+    named = render_tone(project, "/dev/stdin", input=TWO_GUESTS.replace("Tiny", "Named"))  # as `<(cat script)`
+    assert named.returncode == 0, named.stderr
+    assert json.loads((project / "dist" / "stdin.json").read_text())["title"].startswith("Named robots")
 
 
 def _podcast() -> str:
@@ -175,6 +180,12 @@ def test_a_lexicon_entry_matches_a_dotted_capital_i(project, tone_cast):
     script.write_text("A city\n\nWhere?\n\nJS: In İstanbul, mostly.\n", encoding="utf-8")
     done = render_tone(project, script)
     assert done.returncode == 0, done.stderr
+    # the respelling reached the engine: the tone engine gives every word 250 ms, "is tan bool" has two more
+    spoken = json.loads((project / "dist" / "city.json").read_text())["segments"][-1]
+    (project / "voices" / "lexicon.toml").write_text("[words]\n", encoding="utf-8")
+    assert render_tone(project, script, "--out", "dist/plain.mp3").returncode == 0
+    plain = json.loads((project / "dist" / "plain.json").read_text())["segments"][-1]
+    assert 0.45 < (spoken["end"] - spoken["start"]) - (plain["end"] - plain["start"]) < 0.7  # frames round up
 
 
 # 10. an output that is one of the inputs
@@ -187,6 +198,14 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(script_name, p
     line = last_error(render_tone(project, script, "--out", project / "scripts" / "ep.mp3"), 8)
     assert "which the render reads; choose another --out" in line
     assert script.read_text(encoding="utf-8") == TWO_GUESTS
+
+
+def test_an_output_that_links_to_the_script_is_refused(project, tone_cast):
+    script = project / "scripts" / "ep.txt"
+    script.write_text(TWO_GUESTS, encoding="utf-8")
+    (project / "scripts" / "link.mp3").symlink_to("ep.txt")
+    line = last_error(render_tone(project, script, "--out", project / "scripts" / "link.mp3"), 8)
+    assert "would overwrite" in line and script.read_text(encoding="utf-8") == TWO_GUESTS
 
 
 def test_an_output_that_is_the_cast_is_refused(project, tone_cast):
@@ -260,6 +279,10 @@ def test_an_ascii_terminal_gets_question_marks_not_a_crash(env, project, tone_ca
     for done in (podcast("split", script, cwd=project, env=env), render_tone(project, script, env=env)):
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert (project / "dist" / "accents.mp3").exists()
+    # what goes to a file keeps every character: the explicit script round-trips
+    saved = subprocess.run([__import__("sys").executable, "-m", "audio", "split", script, "--format", "script"],
+                           cwd=project, env={**os.environ, **env}, capture_output=True, check=False)  # fmt: skip
+    assert "JS: Déjà vu — twice." in saved.stdout.decode("utf-8")
 
 
 # 16. Ctrl-C while a long script is encoded

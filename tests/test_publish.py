@@ -13,7 +13,7 @@ import sys
 import zlib
 from pathlib import Path
 from urllib.parse import unquote
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
 import feedparser
 import pytest
@@ -215,7 +215,15 @@ def test_serve_prints_the_feed_address_and_serves_it(show):
         address = re.search(r"the feed: (http://127\.0\.0\.1:\d+/feed\.xml)", line).group(1)
         with urlopen(address, timeout=10) as response:
             assert response.headers["Content-Type"] == "application/rss+xml"
-            assert response.read() == (show / "dist" / "feed.xml").read_bytes()
+            served = feedparser.parse(response.read())
+        assert not served.bozo and len(served.entries) == 2
+        here = address.rsplit("/", 1)[0] + "/"
+        for entry in served.entries:  # the episodes from here: an app subscribed to it plays them
+            (enclosure,) = entry.enclosures
+            assert enclosure.href.startswith(here), enclosure.href
+            mp3 = show / "dist" / unquote(enclosure.href[len(here) :])
+            with urlopen(Request(enclosure.href, headers={"Range": "bytes=100-199"}), timeout=10) as response:
+                assert response.status == 206 and response.read() == mp3.read_bytes()[100:200]
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0

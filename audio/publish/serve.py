@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import errno
 import http.server
+import io
 import logging
 import os
 import re
@@ -14,6 +16,7 @@ import stat
 import urllib.parse
 from http import HTTPStatus
 from pathlib import Path
+from types import SimpleNamespace
 from typing import BinaryIO
 
 from ..errors import OutputError
@@ -75,6 +78,28 @@ def feed_address(server: http.server.HTTPServer) -> str:
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}/feed.xml"
+
+
+def local_feed(feed: bytes, host: str) -> bytes:
+    """The feed as this server serves it: its links (to the published show, `[show] url`) pointing here
+    instead, at `host` (the request's Host), so that an app subscribed to it plays the episodes from here."""
+    self_link = re.search(rb'<atom:link href="([^"]+)/feed\.xml"', feed)
+    if self_link is None or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]]+", host):
+        return feed
+    return feed.replace(self_link.group(1) + b"/", f"http://{host}/".encode())
+
+
+def network_addresses(server: http.server.HTTPServer) -> list[str]:
+    """Where other machines reach `server`: its address, or for one that listens on every address, this
+    machine's address on its network (found without sending anything)."""
+    host, port = server.server_address[:2]
+    if str(host) not in WILDCARDS:
+        return [feed_address(server).rsplit("/", 1)[0]]
+    found = []
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("10.255.255.255", 1))  # a UDP "connection" only picks the route: no packet is sent
+        found.append(f"http://{probe.getsockname()[0]}:{port}")
+    return found or [feed_address(server).rsplit("/", 1)[0]]
 
 
 def content_type(name: str) -> str:
@@ -194,6 +219,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             info = os.fstat(file.fileno())
             if not stat.S_ISREG(info.st_mode):
                 self.send_error(HTTPStatus.NOT_FOUND)
+                return
+            if target.name == "feed.xml" and target.parent == self.server.root:
+                data = local_feed(file.read(), self.headers.get("Host") or "%s:%s" % self.server.server_address[:2])
+                facts = SimpleNamespace(st_size=len(data), st_ino=info.st_ino, st_mtime=info.st_mtime,
+                                        st_mtime_ns=info.st_mtime_ns)  # fmt: skip
+                self._send_file(io.BytesIO(data), facts, target.name, body)
                 return
             self._send_file(file, info, target.name, body)
 
