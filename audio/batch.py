@@ -109,8 +109,10 @@ def render_all(
             try:
                 if script in refused:
                     raise refused[script]
-                result = render(script, None, cast_file, cache_dir, force=force, engine_name=engine_name,
-                                workers=workers, reporter=reporter, cover=cover, engine=engine)  # fmt: skip
+                result = render(
+                    script, None, cast_file, cache_dir, force=force, engine_name=engine_name, workers=workers,
+                    reporter=reporter, cover=cover, engine=engine, strict=strict,
+                )  # fmt: skip
             except PodcastError as exc:
                 log.error("%s", exc)
                 failed.append((script, exc))

@@ -91,7 +91,8 @@ def render(
         Optional[Path], typer.Option("--cover", help="JPEG or PNG to embed as the front cover (else [show] cover).")
     ] = None,
     strict: Annotated[
-        bool, typer.Option("--strict", help="With a folder: what podcast directories would refuse is an error.")
+        bool, typer.Option("--strict", help="What the splitter is unsure of, and for a folder what podcast "
+                                            "directories would refuse, is an error.")
     ] = False,
 ) -> None:
     """Render scripts to dist/<name>.mp3 with chapters, tags and the files beside it; a folder also gets its
@@ -105,7 +106,7 @@ def render(
     from .render import render as run_render
 
     script = scripts[0] if scripts else None
-    result = run_shown(quiet, lambda progress: run_render(script, out, reporter=progress, **options))
+    result = run_shown(quiet, lambda progress: run_render(script, out, reporter=progress, strict=strict, **options))
     if not quiet and not result.up_to_date:
         stderr_console().print(f"synthesized {result.synthesized} segments, {result.cached} from the cache")
     if not quiet:

@@ -83,6 +83,18 @@ class NotSpoken:
 
 
 @dataclass(frozen=True)
+class Doubt:
+    """Something the splitter is unsure of, said out loud with how to fix it."""
+
+    line: int
+    """1-based line in the source it is about (0: the whole script)."""
+    kind: str
+    """What it is: `no-guest`, `no-interviewer`, `interviewer-most`, `tag-once`, `long-run`, `short-heading`."""
+    message: str
+    """What is doubtful, and how to fix it."""
+
+
+@dataclass(frozen=True)
 class Episode:
     """A split script: who says what, in which chapter."""
 
@@ -100,6 +112,8 @@ class Episode:
     """The narration before the first question (used as the tag comment)."""
     source: Path | None = field(default=None, compare=False)
     """The script file this episode was read from."""
+    doubts: tuple[Doubt, ...] = field(default=(), compare=False)
+    """What the splitter is unsure of (none for an explicit script: a person wrote it)."""
 
     @property
     def segments(self) -> tuple[Segment, ...]:

@@ -61,6 +61,8 @@ class RenderRequest:
     """The speech engine."""
     settings: Mp3Settings = Mp3Settings()
     """How the MP3 is encoded."""
+    strict: bool = False
+    """What the splitter is unsure of is an error, not a warning."""
 
 
 @dataclass(frozen=True)
@@ -139,12 +141,15 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     previous = read_manifest(sidecar_paths(output)["manifest"])
     inputs = input_fingerprint(script, raw, request, engine) if engine else ""
     base = dict(script=script, output=output, settings=request.settings, inputs=inputs, force=request.force)
-    if not request.force and _fresh(previous, output, inputs=inputs):
+    if not request.force and not request.strict and _fresh(previous, output, inputs=inputs):  # strict: read it
         return RenderPlan(**base, up_to_date=True, previous=previous)
 
     episode = load_episode(script, raw)
     if not episode.segments:
         raise ScriptError("has nothing to voice: no title, narration or answers found", script)
+    if len(episode.segments) == 1 and any(n.reason == "heading of an empty section" for n in episode.not_spoken):
+        raise ScriptError("has only a title and headings, nothing under them; put the interview's text there", script)
+    _say_doubts(episode, script, request.strict)
     cast = load_cast(script, request.cast_file)
     lexicon = load_lexicon(script)
     voices = assign_voices(episode, cast)
@@ -171,6 +176,16 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
 
 MAX_NAME_BYTES = 255 - 20
 """Longest output file name: the temporary files beside it (`.NAME.xxxxxxxx.part`) need 20 bytes more."""
+
+
+def _say_doubts(episode: Episode, script: Path, strict: bool) -> None:
+    """What the splitter is unsure of: a warning each, or with `strict` an error (the first)."""
+    if strict and episode.doubts:
+        first = episode.doubts[0]
+        more = f" (and {len(episode.doubts) - 1} more doubt(s))" if len(episode.doubts) > 1 else ""
+        raise ScriptError(f"{first.message}{more}", script, first.line or None)
+    for doubt in episode.doubts:
+        log.warning("%s: %s", f"{script}:{doubt.line}" if doubt.line else script, doubt.message)
 
 
 def _check_output(output: Path) -> None:

@@ -82,14 +82,15 @@ def render(
     settings: Mp3Settings = Mp3Settings(),
     cover: Path | None = None,
     engine: SpeechEngine | None = None,
+    strict: bool = False,
 ) -> RenderResult:
     """Render a script to a tagged, chaptered MP3 and the files beside it.
 
     `cover` (a JPEG or PNG) overrides the cast's `[show] cover`. `engine`, an engine
     called `engine_name` that is already started, is used rather than a new one (and
-    left running: its owner closes it).
+    left running: its owner closes it). `strict`: what the splitter is unsure of is an error.
     """
-    request = RenderRequest(script, output, cast_file, cover, force, engine_name, settings)
+    request = RenderRequest(script, output, cast_file, cover, force, engine_name, settings, strict)
     reporter = reporter or Reporter()
     owned = None
     if engine is None:

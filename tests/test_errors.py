@@ -191,9 +191,9 @@ def test_cp1252_script_renders_with_one_warning(project, tiny, tone_cast):
     assert any("caf\u00e9" in s["text"] for s in manifest["segments"])
 
 
-def test_script_of_headings_only_voices_its_title(project, tone_cast):
-    # Decision: the first line is the title, and the title is the narrator's; headings
-    # with nothing under them are reported as not voiced. The episode says its title.
+def test_script_of_headings_only_is_refused(project, tone_cast):
+    # The first line is the title; headings with nothing under them are reported as not
+    # voiced (split shows it); a render of a title alone is refused (issue 14).
     script = project / "scripts" / "heads.txt"
     script.write_text("Title\n\nHeading one\n\nHeading two\n", encoding="utf-8")
     split = run("split", script, "--json")
@@ -202,11 +202,8 @@ def test_script_of_headings_only_voices_its_title(project, tone_cast):
         {"text": "Heading one", "reason": "heading of an empty section"},
         {"text": "Heading two", "reason": "heading of an empty section"},
     ]
-    result = render_tone(script, tone_cast)
-    succeeds(result)
-    assert result.stderr == ""
-    manifest = json.loads((project / "dist" / "heads.json").read_text(encoding="utf-8"))
-    assert [(s["speaker"], s["text"]) for s in manifest["segments"]] == [("narrator", "Title")]
+    fails(render_tone(script, tone_cast), 3, script, "has only a title and headings, nothing under them")
+    assert not (project / "dist").exists()
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ def episode_json(episode: Episode) -> dict:
             for c in episode.chapters
         ],
         "not_spoken": [{"text": n.text, "reason": n.reason} for n in episode.not_spoken],
+        "warnings": [{"line": d.line, "kind": d.kind, "message": d.message} for d in episode.doubts],
     }
 
 
@@ -25,6 +26,7 @@ def _first_words(text: str, width: int = 60) -> str:
 
 def episode_table(episode: Episode) -> list:
     """Rich renderables: a heading, the segment table, the lines not voiced."""
+    from rich.markup import escape
     from rich.table import Table
 
     head = f"[bold]{episode.title}[/bold]" + (f"  ({episode.date.isoformat()})" if episode.date else "")
@@ -39,4 +41,7 @@ def episode_table(episode: Episode) -> list:
         for n in episode.not_spoken:
             skipped.add_row(str(n.line), _first_words(n.text, 50), n.reason)
         out += ["", skipped]
+    if episode.doubts:
+        out += ["", "[bold]Unsure of:[/bold]"]
+        out += [f"  line {d.line}: {escape(d.message)}" if d.line else f"  {escape(d.message)}" for d in episode.doubts]
     return out

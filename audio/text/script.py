@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import ScriptError
 from ..model import Episode
 from . import explicit
+from .doubts import find_doubts
 from .reading import read_text
 from .splitter import split_script
 
@@ -23,9 +25,10 @@ def load_episode(path: Path, raw: bytes | None = None) -> Episode:
     path = Path(path)
     text = read_text(path, raw)
     if explicit.is_explicit(text):
-        episode = explicit.parse_explicit(text, path)
+        episode = explicit.parse_explicit(text, path)  # a person wrote it: no doubts
     else:
         episode = split_script(text, path)
+        episode = replace(episode, doubts=find_doubts(episode))
     check_lengths(episode, path)
     return episode
 
