@@ -89,7 +89,8 @@ class Doubt:
     line: int
     """1-based line in the source it is about (0: the whole script)."""
     kind: str
-    """What it is: `no-guest`, `no-interviewer`, `interviewer-most`, `tag-once`, `long-run`, `short-heading`."""
+    """What it is: `no-guest`, `unnamed-guest`, `no-interviewer`, `interviewer-most`, `tag-once`, `long-run`,
+    `short-heading`."""
     message: str
     """What is doubtful, and how to fix it."""
 

@@ -22,9 +22,13 @@ def test_the_example_and_the_clean_interviews_raise_no_doubt():
 
 
 def test_no_guest(tmp_path):
-    assert kinds("A title\n\nWhat is it?\n\nIt is a thing.\n\nAnd then?\n\nThen another.\n", tmp_path) == [
-        ("no-guest", 0)
-    ]
+    assert kinds("A title\n\nSome narration, and no one else.\n\nMore of it.\n", tmp_path) == [("no-guest", 0)]
+
+
+def test_answers_that_do_not_say_who_gives_them(tmp_path):
+    text = "A title\n\nWhat is it?\n\nIt is a thing.\n\nAnd then?\n\nThen another.\n"
+    assert kinds(text, tmp_path) == [("unnamed-guest", 5)]
+    assert kinds("A title\n\nQ. What is it?\n\nA. A thing.\n", tmp_path) == [("unnamed-guest", 5)]
 
 
 def test_an_interviewer_never_heard(tmp_path):
@@ -51,7 +55,7 @@ def test_a_one_word_heading(tmp_path):
 
 def test_doubts_in_split_render_and_strict(project, tone_cast):
     script = project / "scripts" / "untagged.txt"
-    script.write_text("Untagged\n\nWhat is it?\n\nIt is a thing.\n", encoding="utf-8")
+    script.write_text("Untagged\n\nA monologue, and no one else.\n", encoding="utf-8")
     split = podcast("split", script, "--json", cwd=project)
     (warning,) = json.loads(split.stdout)["warnings"]
     assert warning["kind"] == "no-guest" and "podcast split --format script" in warning["message"]

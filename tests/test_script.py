@@ -168,12 +168,13 @@ def test_explicit_script_edit_changes_speaker(example, tmp_path):
 
 def test_split_json_has_exactly_the_documented_shape(example):
     data = episode_json(example)
-    assert list(data) == ["title", "date", "speakers", "chapters", "not_spoken"]
+    assert list(data) == ["title", "date", "speakers", "chapters", "not_spoken", "warnings"]
     assert data["date"] == "2025-02-02"
     assert all(list(s) == ["tag", "name", "role"] for s in data["speakers"])
     assert all(list(c) == ["title", "segments"] for c in data["chapters"])
     assert all(list(s) == ["id", "speaker", "text"] for c in data["chapters"] for s in c["segments"])
     assert all(list(n) == ["text", "reason"] for n in data["not_spoken"])
+    assert all(list(w) == ["line", "kind", "message"] for w in data["warnings"])
 
 
 def test_colon_in_title_is_not_a_tag_and_tags_are_stripped():

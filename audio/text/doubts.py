@@ -7,6 +7,7 @@ from collections import Counter
 
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Doubt, Episode
 from .splitter import BIO_CHAPTER
+from .turns import GUEST
 
 FIX = "check with `podcast split`; fix it in an explicit script (`podcast split --format script`)"
 LONG_RUN = 6
@@ -31,6 +32,11 @@ def _who_speaks(episode: Episode) -> list[Doubt]:
     if not episode.guests:
         return [Doubt(0, "no-guest", f"no guest found: every paragraph goes to the interviewer or the narrator; {FIX}")]
     out = []
+    if any(g.tag == GUEST for g in episode.guests):
+        line = next(s.line for s in segments if s.speaker == GUEST)
+        out.append(Doubt(line, "unnamed-guest", f"the answers do not say who gives them: each one after a question is "
+                                                 f"taken as the guest's, called {GUEST!r}; tag them (`JS: …`) to name "
+                                                 f"the guest, or {FIX}"))  # fmt: skip
     if not words[INTERVIEWER]:
         out.append(Doubt(0, "no-interviewer", f"the interviewer is never heard: are the questions tagged, or part of "
                                                f"the answers? {FIX}"))  # fmt: skip

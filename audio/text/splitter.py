@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
-from . import pagelines
+from . import pagelines, turns
 from .ids import assign_ids
 from .speakertags import (
     HONORIFIC,
@@ -41,6 +41,7 @@ from .speakertags import (
     tag_match,
     visible_tag,
 )  # fmt: skip
+from .turns import GUEST
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,13 @@ class _Split:
 
 def split_script(text: str, source: Path | None = None) -> Episode:
     """Split interview text into an `Episode`. Never raises on any text."""
-    paras = _paragraphs(text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paras = _paragraphs(text)
     _read_tags(paras)
+    untagged = not any(p.tag and p.tag not in (INTERVIEWER, NARRATOR) for p in paras)
+    if untagged:  # answers carry no tags: each follows its question, maybe on the next line
+        paras = _paragraphs(text, split_questions=True)
+        _read_tags(paras)
     names = {p.tag: p.name for p in paras if p.tag and p.name}
     guest_tags = [p.tag for p in paras if p.tag and p.tag not in (INTERVIEWER, NARRATOR)]
     questioners = _questioning_tags(paras)
@@ -112,6 +118,9 @@ def split_script(text: str, source: Path | None = None) -> Episode:
         dated = pagelines.date_line(para.text.replace("\n", " "))
         if pagelines.is_chrome(para.text):
             state.skip(para, "page chrome")
+            continue
+        if turns.is_sound(para.text):
+            state.skip(para, "a sound or a timestamp")
             continue
         if not any(ch.isalnum() for ch in para.text):
             state.skip(para, "no words to say")
@@ -135,11 +144,16 @@ def split_script(text: str, source: Path | None = None) -> Episode:
                 continue
         if para.tag:
             speaker = questioners.get(para.tag, para.tag)
-            if not para.body.strip():
+            body = turns.without_sounds(para.body)
+            if not body.strip():
                 state.skip(para, f"speaker tag without words ({para.tag})")
                 continue
-            state.say(speaker, para.body, para)
+            state.say(speaker, body, para)
             previous, in_lede, in_bio = speaker, False, False
+            continue
+        note = turns.editorial_note(para.text)
+        if note:
+            state.say(NARRATOR, note, para)
             continue
         if _is_heading(para):
             heading = _strip_markdown_heading(para.text)
@@ -154,7 +168,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             state.bios.append(state.segment(NARRATOR, para.text, para))
             in_bio = True
             continue
-        if _is_interviewer_question(para, paras[i + 1] if i + 1 < len(paras) else None):
+        rhetorical = untagged and previous == GUEST and _rhetorical(para.text)
+        if not rhetorical and _is_interviewer_question(para, paras[i + 1] if i + 1 < len(paras) else None):
             state.say(INTERVIEWER, para.text, para)
             previous, in_lede, in_bio = INTERVIEWER, False, False
             continue
@@ -165,6 +180,9 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             lede.append(para.text)
             state.say(NARRATOR, para.text, para)
             continue
+        if untagged and previous == INTERVIEWER:  # the answer to the question before it
+            previous = GUEST
+            state.names.setdefault(GUEST, "Guest")
         state.say(previous, para.text, para)
 
     return _episode(state, title, date, lede, source)
@@ -207,8 +225,9 @@ def _speaker(tag: str, names: dict[str, str]) -> Speaker:
     return Speaker(tag, names.get(tag, tag), ROLE_GUEST)
 
 
-def _paragraphs(text: str) -> list[_Para]:
-    """Group lines into paragraphs; tagged, date and chrome lines start paragraphs of their own."""
+def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
+    """Group lines into paragraphs; tagged, marked (`Q.`), date, chrome and sound lines start paragraphs of their
+    own. `split_questions`: a line that ends with a question ends its paragraph (an answer on the next line)."""
     paras: list[_Para] = []
     block: list[_Para] = []
 
@@ -226,8 +245,9 @@ def _paragraphs(text: str) -> list[_Para]:
             continue
         standalone = bool(
             tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
-            or pagelines.is_category_label(line) or line.startswith("#")
-        )
+            or pagelines.is_category_label(line) or line.startswith("#") or turns.marker(line)
+            or turns.is_sound(line) or turns.editorial_note(line)
+        ) or bool(split_questions and block and _ends_with_question(block[-1].lines[-1]))
         if block and pagelines.is_date_label(block[-1].text) and pagelines.date_line(line):
             block[-1].text += "\n" + line  # `Published:` above the date itself
             block[-1].end_line = number
@@ -236,7 +256,7 @@ def _paragraphs(text: str) -> list[_Para]:
         joinable = block and not standalone and not block[-1].text.startswith("#") and not (
             pagelines.is_chrome(block[-1].text) or pagelines.date_line(block[-1].text)
             or pagelines.is_date_label(block[-1].text)
-            or pagelines.is_category_label(block[-1].text)
+            or pagelines.is_category_label(block[-1].text) or turns.is_sound(block[-1].text)
         )
         if joinable:
             block[-1].text += " " + line
@@ -262,6 +282,10 @@ def _read_tags(paras: list[_Para]) -> None:
     first = next((i for i, p in enumerate(paras) if not pagelines.is_category_label(p.text)
                   and not pagelines.date_line(p.text) and not pagelines.is_chrome(p.text)), -1)
     for i, (p, m) in enumerate(zip(paras, matches)):
+        marked = turns.marker(p.text) if i != first else None
+        if marked:  # `Q.` / `A.`: the interviewer, or the guest whose name the turn does not give
+            p.tag, p.body = marked
+            continue
         if m is None or i == first and m.re is not TAG_WITH_NAME:
             continue  # a colon in the title is not a tag
         if m.re is TAG_WITH_NAME:
@@ -300,6 +324,11 @@ def _questioning_tags(paras: list[_Para]) -> dict[str, str]:
 
 def _ends_with_question(text: str) -> bool:
     return text.rstrip(_CLOSING).endswith(("?", "？", "?!", "?…"))
+
+
+def _rhetorical(text: str) -> bool:
+    """True for a paragraph that ends with a question but opens with statements: an answer's own question."""
+    return not _opens_with_question(text) and len(_SENTENCE_END.findall(text)) > 1
 
 
 def _opens_with_question(text: str) -> bool:

@@ -1,0 +1,48 @@
+"""Turns without names: `Q.`/`A.` markers, sounds and timestamps (`[LAUGHTER]`, `[27:32]`), editorial notes."""
+
+from __future__ import annotations
+
+import re
+
+from ..model import INTERVIEWER
+
+GUEST = "GUEST"
+"""The tag of the guest whose answers carry no name (`A.` lines, or untagged answers)."""
+
+_MD = r"[*_]{0,2}"
+_MARKER = re.compile(
+    rf"^{_MD}(?P<marker>Q|A|F|Frage|Antwort|Question|Answer){_MD}\s*[.:]{_MD}(?:[\s\u00a0]+(?P<rest>.*))?$", re.S | re.I
+)
+_SOUND = (
+    r"laughter|laughs|laughing|crosstalk|music|outro music|intro music|applause|inaudible|pause|silence|"
+    r"end of recording|lacht|lachen|gelächter|beifall|musik|break|commercial break|\d{1,2}:\d{2}(?::\d{2})?"
+)
+_SOUND_LINE = re.compile(rf"^(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)|COMMERCIAL BREAK|MUSIC)$", re.I)
+_LEADING_SOUNDS = re.compile(rf"^(?:\s*(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)))+\s*", re.I)
+_NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor'?s note|Anmerkung(?: der Redaktion)?|Hinweis)\s*:.*)\]$", re.I | re.S)
+
+
+def marker(text: str) -> tuple[str, str] | None:
+    """(role, the words after it) for a turn that opens with a `Q.`/`A.`-style marker: role `interviewer` for a
+    question, `GUEST` for an answer; the words are "" for a marker alone on its line."""
+    m = _MARKER.match(text.strip())
+    if not m:
+        return None
+    asks = m.group("marker").casefold() in ("q", "f", "frage", "question")
+    return (INTERVIEWER if asks else GUEST), (m.group("rest") or "").strip()
+
+
+def is_sound(text: str) -> bool:
+    """True for a line that is only a sound or a timestamp (`[LAUGHTER]`, `(laughs)`, `[27:32]`, `COMMERCIAL BREAK`)."""
+    return bool(_SOUND_LINE.match(text.strip()))
+
+
+def without_sounds(text: str) -> str:
+    """The words of a turn without the sounds and timestamps it opens with (`[LAUGHTER] Your starter.`)."""
+    return _LEADING_SOUNDS.sub("", text, count=1)
+
+
+def editorial_note(text: str) -> str | None:
+    """The words of an editorial note on a line of its own (`[Note: …]`), without its brackets; else None."""
+    m = _NOTE.match(text.strip())
+    return m.group("note").strip() if m else None

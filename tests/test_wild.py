@@ -1,0 +1,95 @@
+"""Interviews from the wild (issue 14): the formats real pages come in, and the hand-labelled corpus."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter
+
+import pytest
+from helpers import ROOT
+
+from audio.text.script import load_episode
+
+WILD = ROOT / "tests" / "data" / "interviews" / "wild"
+FLOOR = 0.78
+"""The share of the corpus's paragraphs that go to the right speaker today (issue 14 asks for 0.95): it may only
+rise. The multi-host transcripts are most of what is left (their hosts are still taken for guests)."""
+
+
+def split(text: str, tmp_path) -> list[tuple[str, str]]:
+    script = tmp_path / "wild.txt"
+    script.write_text(text, encoding="utf-8")
+    return [(s.speaker, s.text) for s in load_episode(script).segments]
+
+
+def test_q_and_a_markers_with_a_full_stop_a_colon_or_a_word(tmp_path):
+    text = "A title\n\nQ. What is it?\n\nA.\u00a0A thing.\n\nQuestion: And then?\n\nAnswer: Another.\n\n**Q:** Why?\n"
+    text += "\n**A:** Because.\n"
+    assert split(text, tmp_path)[1:] == [
+        ("interviewer", "What is it?"), ("GUEST", "A thing."), ("interviewer", "And then?"), ("GUEST", "Another."),
+        ("interviewer", "Why?"), ("GUEST", "Because."),
+    ]  # fmt: skip
+
+
+def test_an_answer_on_the_line_after_its_question(tmp_path):
+    text = "A title\n\nIs that new?\nI'm not sure, it seems old.\n\nWhy?\nBecause it is.\n"
+    assert split(text, tmp_path)[1:] == [("interviewer", "Is that new?"), ("GUEST", "I'm not sure, it seems old."),
+                                         ("interviewer", "Why?"), ("GUEST", "Because it is.")]  # fmt: skip
+
+
+def test_questions_as_headings_and_an_answer_that_asks_itself(tmp_path):
+    text = "A title\n\nWhat hardware do you use?\n\nA laptop. Nothing else.\n\n"
+    text += "One villain is easy. Is it that simple?\n"
+    text += "\nStarting over\n\nWhat now?\n\nSlower.\n"
+    assert split(text, tmp_path)[1:] == [
+        ("interviewer", "What hardware do you use?"), ("GUEST", "A laptop. Nothing else."),
+        ("GUEST", "One villain is easy. Is it that simple?"), ("narrator", "Starting over"),
+        ("interviewer", "What now?"), ("GUEST", "Slower."),
+    ]  # fmt: skip
+
+
+def test_sounds_and_timestamps_are_not_voiced_and_notes_are_the_narrators(tmp_path):
+    text = "A title\n\nHow did it start?\n\nJS: [LAUGHTER] With a loom.\n\n[CROSSTALK]\n\n[27:32]\n\n"
+    text += "COMMERCIAL BREAK\n\n"
+    text += "RK: (laughs) Yes.\n\n[Note: This interview was edited.]\n"
+    script = tmp_path / "sounds.txt"
+    script.write_text(text, encoding="utf-8")
+    episode = load_episode(script)
+    assert [(s.speaker, s.text) for s in episode.segments][1:] == [
+        ("interviewer", "How did it start?"), ("JS", "With a loom."), ("RK", "Yes."),
+        ("narrator", "Note: This interview was edited."),
+    ]  # fmt: skip
+    assert [(n.text, n.reason) for n in episode.not_spoken] == [
+        (line, "a sound or a timestamp") for line in ("[CROSSTALK]", "[27:32]", "COMMERCIAL BREAK")
+    ]
+
+
+def accuracy(name: str) -> tuple[int, int]:
+    """(paragraphs to the right speaker, paragraphs) for one labelled interview. A guest's tag is a name, so each
+    guest found counts as the labelled guest it stands for most often; hosts must be interviewers."""
+    expected = json.loads((WILD / f"{name}.expected.json").read_text(encoding="utf-8"))
+    want = [(speaker, text) for chapter in expected["chapters"] for speaker, text in chapter["segments"]]
+    got = [(s.speaker, s.text.strip()[:30]) for s in load_episode(WILD / f"{name}.txt").segments]
+    matcher = difflib.SequenceMatcher(a=[t for _, t in want], b=[t for _, t in got], autojunk=False)
+    pairs = [(want[a + k][0], got[b + k][0]) for a, b, n in matcher.get_matching_blocks() for k in range(n)]
+    role = lambda tag: "interviewer" if tag.startswith("interviewer") else tag  # noqa: E731
+    guests = Counter((g, w) for w, g in pairs if role(w) not in ("narrator", "interviewer") and g != "narrator"
+                     and g != "interviewer")  # fmt: skip
+    mapping: dict[str, str] = {}
+    for (g, w), _ in guests.most_common():
+        if g not in mapping and w not in mapping.values():
+            mapping[g] = w
+    return sum(1 for w, g in pairs if role(w) == role(mapping.get(g, g))), len(want)
+
+
+@pytest.mark.parametrize("name", sorted(p.name[: -len(".expected.json")] for p in WILD.glob("*.expected.json")))
+def test_every_wild_interview_splits_without_error(name):
+    right, total = accuracy(name)
+    assert total and right > 0
+
+
+def test_the_corpus_splits_at_least_as_well_as_today():
+    results = [accuracy(p.name[: -len(".expected.json")]) for p in sorted(WILD.glob("*.expected.json"))]
+    share = sum(r for r, _ in results) / sum(t for _, t in results)
+    assert share >= FLOOR, f"{share:.1%} of the corpus's paragraphs to the right speaker, below {FLOOR:.0%}"
