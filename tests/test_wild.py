@@ -12,9 +12,9 @@ from helpers import ROOT
 from audio.text.script import load_episode
 
 WILD = ROOT / "tests" / "data" / "interviews" / "wild"
-FLOOR = 0.78
+FLOOR = 0.95
 """The share of the corpus's paragraphs that go to the right speaker today (issue 14 asks for 0.95): it may only
-rise. The multi-host transcripts are most of what is left (their hosts are still taken for guests)."""
+rise."""
 
 
 def split(text: str, tmp_path) -> list[tuple[str, str]]:
@@ -65,12 +65,37 @@ def test_sounds_and_timestamps_are_not_voiced_and_notes_are_the_narrators(tmp_pa
     ]
 
 
+def test_a_bare_q_and_a_long_tag_then_its_initials(tmp_path):
+    text = "A title\n\nQ How loud is a street?\n\nProf. Joanna Dale: About seventy decibels.\n\n"
+    text += "Dr. Rana Khalil (RK): At night it matters most.\n\nQ Why?\n\nJD: Sleep.\n\nRK: And stress.\n"
+    assert split(text, tmp_path)[1:] == [
+        ("interviewer", "How loud is a street?"), ("JD", "About seventy decibels."),
+        ("RK", "At night it matters most."), ("interviewer", "Why?"), ("JD", "Sleep."), ("RK", "And stress."),
+    ]  # fmt: skip
+
+
+def test_a_show_with_two_hosts_and_a_guest(tmp_path):
+    text = "Ep. 1: Sourdough\n\nKATHY: Welcome. I'm Kathy.\nMOLLY: And I'm Molly.\nKATHY: Our guest is Rafael. Hi?\n"
+    text += "RAFAEL: Hello, and thanks for having me on the show today.\nMOLLY: So what is a starter?\n"
+    text += "RAFAEL: Flour and water, colonised by wild yeast and by lactic acid bacteria, all of them.\n"
+    script = tmp_path / "show.txt"
+    script.write_text(text, encoding="utf-8")
+    episode = load_episode(script)
+    assert [(s.tag, s.name, s.role) for s in episode.speakers] == [
+        ("narrator", "Narrator", "narrator"), ("interviewer", "Kathy", "interviewer"),
+        ("MOLLY", "Molly", "interviewer"), ("RAFAEL", "RAFAEL", "guest"),
+    ]  # fmt: skip
+
+
 def accuracy(name: str) -> tuple[int, int]:
     """(paragraphs to the right speaker, paragraphs) for one labelled interview. A guest's tag is a name, so each
     guest found counts as the labelled guest it stands for most often; hosts must be interviewers."""
     expected = json.loads((WILD / f"{name}.expected.json").read_text(encoding="utf-8"))
     want = [(speaker, text) for chapter in expected["chapters"] for speaker, text in chapter["segments"]]
-    got = [(s.speaker, s.text.strip()[:30]) for s in load_episode(WILD / f"{name}.txt").segments]
+    episode = load_episode(WILD / f"{name}.txt")
+    roles = {s.tag: s.role for s in episode.speakers}  # a host is an interviewer, whatever the tag
+    got = [("interviewer" if roles[s.speaker] == "interviewer" else s.speaker, s.text.strip()[:30])
+           for s in episode.segments]  # fmt: skip
     matcher = difflib.SequenceMatcher(a=[t for _, t in want], b=[t for _, t in got], autojunk=False)
     pairs = [(want[a + k][0], got[b + k][0]) for a, b, n in matcher.get_matching_blocks() for k in range(n)]
     role = lambda tag: "interviewer" if tag.startswith("interviewer") else tag  # noqa: E731

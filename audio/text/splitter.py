@@ -28,6 +28,7 @@ from pathlib import Path
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
 from . import pagelines, turns
 from .ids import assign_ids
+from .roles import hosts_of, questioning_tags
 from .speakertags import (
     HONORIFIC,
     NAME_WORD,
@@ -41,7 +42,7 @@ from .speakertags import (
     tag_match,
     visible_tag,
 )  # fmt: skip
-from .turns import GUEST
+from .turns import CLOSING, GUEST, ends_with_question
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ BIO_CHAPTER = "About the guests"
 
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 110
-_CLOSING = "\"'”’»«)]*_ \u00a0"
 _SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»«)\]]*)(?=\s|$)")
 
 
@@ -78,6 +78,7 @@ class _Split:
     bios: list[Segment] = field(default_factory=list)
     not_spoken: list[NotSpoken] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
+    co_hosts: set[str] = field(default_factory=set)
 
     def segment(self, speaker: str, text: str, para: _Para) -> Segment:
         return Segment("", speaker, text, para.line, para.end_line)
@@ -104,15 +105,18 @@ def split_script(text: str, source: Path | None = None) -> Episode:
         _read_tags(paras)
     names = {p.tag: p.name for p in paras if p.tag and p.name}
     guest_tags = [p.tag for p in paras if p.tag and p.tag not in (INTERVIEWER, NARRATOR)]
-    questioners = _questioning_tags(paras)
+    hosts = hosts_of(paras)
+    questioners = {hosts[0]: INTERVIEWER} if hosts else questioning_tags(paras)
+    if hosts:  # the first host is the interviewer; the others keep their tag, as interviewers with voices of their own
+        names.setdefault(INTERVIEWER, names.get(hosts[0]) or _person(hosts[0]))
 
-    state = _Split(names=dict(names))
+    state = _Split(names=dict(names), co_hosts=set(hosts[1:]))
     date = None
     title = ""
     lede: list[str] = []
     in_front, in_lede, in_bio = True, True, False
     previous = NARRATOR
-    last_question = max((i for i, p in enumerate(paras) if not p.tag and _ends_with_question(p.text)), default=-1)
+    last_question = max((i for i, p in enumerate(paras) if not p.tag and ends_with_question(p.text)), default=-1)
 
     for i, para in enumerate(paras):
         dated = pagelines.date_line(para.text.replace("\n", " "))
@@ -138,7 +142,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
                 state.skip(para, "category label (metadata)")
                 continue
             in_front = False
-            if not para.tag and not _ends_with_question(para.text):
+            if not para.tag and not ends_with_question(para.text):
                 title = _strip_markdown_heading(para.text)
                 state.say(NARRATOR, title, para)
                 continue
@@ -204,7 +208,7 @@ def _episode(state: _Split, title: str, date, lede: list[str], source: Path | No
     if not title and chapters:
         title = source.stem.replace("-", " ").replace("_", " ").strip() if source else "Untitled"
     order = dict.fromkeys(s.speaker for c in chapters for s in c.segments)
-    speakers = tuple(_speaker(tag, state.names) for tag in order)
+    speakers = tuple(_speaker(tag, state.names, state.co_hosts) for tag in order)
     state.not_spoken.sort(key=lambda n: n.line)
     return Episode(
         title=title,
@@ -217,12 +221,19 @@ def _episode(state: _Split, title: str, date, lede: list[str], source: Path | No
     )
 
 
-def _speaker(tag: str, names: dict[str, str]) -> Speaker:
+def _speaker(tag: str, names: dict[str, str], co_hosts: set[str] = frozenset()) -> Speaker:
     if tag == NARRATOR:
         return Speaker(NARRATOR, names.get(NARRATOR, "Narrator"), NARRATOR)
     if tag == INTERVIEWER:
         return Speaker(INTERVIEWER, names.get(INTERVIEWER, "Interviewer"), INTERVIEWER)
+    if tag in co_hosts:
+        return Speaker(tag, names.get(tag) or _person(tag), INTERVIEWER)
     return Speaker(tag, names.get(tag, tag), ROLE_GUEST)
+
+
+def _person(tag: str) -> str:
+    """A name for a tag: `KATHY` → `Kathy`; a full name as it is."""
+    return tag.title() if tag.isupper() and len(tag) > 3 else tag
 
 
 def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
@@ -247,7 +258,7 @@ def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
             tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
             or pagelines.is_category_label(line) or line.startswith("#") or turns.marker(line)
             or turns.is_sound(line) or turns.editorial_note(line)
-        ) or bool(split_questions and block and _ends_with_question(block[-1].lines[-1]))
+        ) or bool(split_questions and block and ends_with_question(block[-1].lines[-1]))
         if block and pagelines.is_date_label(block[-1].text) and pagelines.date_line(line):
             block[-1].text += "\n" + line  # `Published:` above the date itself
             block[-1].end_line = number
@@ -279,6 +290,7 @@ def _read_tags(paras: list[_Para]) -> None:
             key = clean_name(m.group("name"))
             full_names[key] = full_names.get(key, 0) + 1
     known_names = {clean_name(m.group("name")) for m in matches if m and m.re is TAG_WITH_NAME}
+    short_tags = {m.group("tag") for m in matches if m and m.re in (TAG_CAPS, TAG_WITH_NAME)}
     first = next((i for i, p in enumerate(paras) if not pagelines.is_category_label(p.text)
                   and not pagelines.date_line(p.text) and not pagelines.is_chrome(p.text)), -1)
     for i, (p, m) in enumerate(zip(paras, matches)):
@@ -298,6 +310,10 @@ def _read_tags(paras: list[_Para]) -> None:
             name = clean_name(m.group("name"))
             if name.casefold() in ROLE_WORDS:
                 tag, name = name, None
+            elif initials(name) in short_tags and name.casefold() not in NOT_A_SPEAKER:
+                tag = initials(name)  # `Prof. Jane Doe:` once, `JD:` after it: one guest
+                p.tag, p.name, p.body = tag, name, m.group("rest").strip()
+                continue
             elif name.casefold() in NOT_A_SPEAKER or (full_names.get(name, 0) < 2 and name not in known_names):
                 continue
             else:
@@ -306,24 +322,6 @@ def _read_tags(paras: list[_Para]) -> None:
         p.tag = role or tag
         p.name = None if role else name
         p.body = m.group("rest").strip()
-
-
-def _questioning_tags(paras: list[_Para]) -> dict[str, str]:
-    """Guest-like tags that only ask questions are the interviewer's (`SPIEGEL:`)."""
-    asked: dict[str, list[bool]] = {}
-    for p in paras:
-        if p.tag and p.tag not in (INTERVIEWER, NARRATOR):
-            asked.setdefault(p.tag, []).append(_ends_with_question(p.body))
-    has_interviewer = any(p.tag == INTERVIEWER for p in paras)
-    out = {}
-    for tag, flags in asked.items():
-        if not has_interviewer and len(flags) >= 2 and sum(flags) >= 0.6 * len(flags) and len(asked) > 1:
-            out[tag] = INTERVIEWER
-    return out
-
-
-def _ends_with_question(text: str) -> bool:
-    return text.rstrip(_CLOSING).endswith(("?", "？", "?!", "?…"))
 
 
 def _rhetorical(text: str) -> bool:
@@ -337,7 +335,7 @@ def _opens_with_question(text: str) -> bool:
 
 
 def _is_interviewer_question(para: _Para, following: _Para | None) -> bool:
-    if _ends_with_question(para.text):
+    if ends_with_question(para.text):
         return True
     answered = following is not None and following.tag not in (None, INTERVIEWER, NARRATOR)
     return answered and _opens_with_question(para.text)
@@ -355,13 +353,13 @@ def _is_heading(para: _Para) -> bool:
         return False
     if len(text.split()) > MAX_HEADING_WORDS:
         return False
-    if text.rstrip(_CLOSING)[-1:] in ".!?:;,…":
+    if text.rstrip(CLOSING)[-1:] in ".!?:;,…":
         return False
     first = text.lstrip("\"'“„‘»«*_")[:1]
     return first.isupper() or first.isdigit()
 
 
-def _initials(name: str) -> str:
+def initials(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-ZÀ-Þ][\w'’]*", name)).upper()
 
 
@@ -379,6 +377,6 @@ def _bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tup
             known = names.get(tag)
             if known and (candidate == known or candidate.endswith(known) or known.endswith(candidate)):
                 return tag, known
-            if not known and _initials(candidate) == tag.upper():
+            if not known and initials(candidate) == tag.upper():
                 return tag, candidate
     return None

@@ -22,9 +22,16 @@ _LEADING_SOUNDS = re.compile(rf"^(?:\s*(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)))+\s
 _NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor'?s note|Anmerkung(?: der Redaktion)?|Hinweis)\s*:.*)\]$", re.I | re.S)
 
 
+_BARE_Q = re.compile(r"^Q\s+(?P<rest>[A-Z\"“'‘].*\?[\"”'’)]*)$", re.S)
+"""A bold `Q` copied as plain text, without its full stop: `Q How loud is it?`."""
+
+
 def marker(text: str) -> tuple[str, str] | None:
     """(role, the words after it) for a turn that opens with a `Q.`/`A.`-style marker: role `interviewer` for a
     question, `GUEST` for an answer; the words are "" for a marker alone on its line."""
+    bare = _BARE_Q.match(text.strip())
+    if bare:
+        return INTERVIEWER, bare.group("rest").strip()
     m = _MARKER.match(text.strip())
     if not m:
         return None
@@ -46,3 +53,12 @@ def editorial_note(text: str) -> str | None:
     """The words of an editorial note on a line of its own (`[Note: …]`), without its brackets; else None."""
     m = _NOTE.match(text.strip())
     return m.group("note").strip() if m else None
+
+
+CLOSING = "\"'”’»«)]*_ \u00a0"
+"""What may close a sentence after its mark (quotes, brackets, emphasis)."""
+
+
+def ends_with_question(text: str) -> bool:
+    """True if the text ends with a question mark (before closing quotes or brackets)."""
+    return text.rstrip(CLOSING).endswith(("?", "？", "?!", "?…"))
