@@ -49,8 +49,8 @@ def test_a_long_run_after_a_question(tmp_path):
 
 
 def test_a_one_word_heading(tmp_path):
-    text = TWO_GUESTS.replace("Swarms in the wild", "Sponsors")
-    assert ("short-heading", text.splitlines().index("Sponsors") + 1) in kinds(text, tmp_path)
+    text = TWO_GUESTS.replace("Swarms in the wild", "Outlook")
+    assert ("short-heading", text.splitlines().index("Outlook") + 1) in kinds(text, tmp_path)
 
 
 def test_doubts_in_split_render_and_strict(project, tone_cast):

@@ -114,6 +114,21 @@ def test_every_wild_interview_splits_without_error(name):
     assert total and right > 0
 
 
+CHROME_CEILING = 24
+"""Page-chrome lines of the corpus (its `not_spoken`) still read aloud today, of 190 (issue 14 asks for none): it
+may only fall. Most are image captions and site names that run on into other lines."""
+
+
+def test_page_chrome_is_read_aloud_no_more_than_today():
+    voiced = []
+    for expected_path in sorted(WILD.glob("*.expected.json")):
+        expected = json.loads(expected_path.read_text(encoding="utf-8"))
+        texts = [s.text for s in load_episode(expected_path.with_name(expected_path.name.replace(
+            ".expected.json", ".txt"))).segments]  # fmt: skip
+        voiced += [line for line in expected["not_spoken"] if len(line) >= 4 and any(line in t for t in texts)]
+    assert len(voiced) <= CHROME_CEILING, voiced
+
+
 def test_the_corpus_splits_at_least_as_well_as_today():
     results = [accuracy(p.name[: -len(".expected.json")]) for p in sorted(WILD.glob("*.expected.json"))]
     share = sum(r for r, _ in results) / sum(t for _, t in results)

@@ -67,14 +67,51 @@ CHROME_LINES = frozenset(
         "Save", "Speichern", "Merken", "Bookmark", "Download", "PDF", "Share on Facebook",
         "Share on LinkedIn", "Share on X", "Auf Facebook teilen", "Auf LinkedIn teilen",
         "Skip to content", "Zum Inhalt springen", "Home", "Startseite",
+        "Search", "Suche", "Transcript", "Edit transcript", "Play the audio to listen along", "All Episodes",
+        "Sponsors", "About the show", "Sponsored content", "Share this story", "Was this page helpful?",
+        "Was this page helpful? Yes No", "Here's how you know", "More from", "Sign in", "Log in", "Anmelden",
     )
 )  # fmt: skip
 
 _CHROME_PREFIX = re.compile(
-    r"^(?:Foto|Photo|Bild|Image|Bildquelle|Image credit|Credit|Credits|Tags|Schlagworte|"
-    r"Schlagwörter|Themen|Topics|Lesezeit|Reading time|Copyright|©)\s*[:©]",
+    r"^(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle|Image credit|Credit|Credits|Tags|Schlagworte|"
+    r"Schlagwörter|Themen|Topics|Lesezeit|Reading time|Copyright|Media contact|Pressekontakt|Search|Suche)"
+    r"\s*[:©]",
     re.I,
 )
+_CHROME_FORMS = [re.compile(pattern, re.I) for pattern in (
+    r"^©",  # a copyright footer
+    r"\b(?:all rights reserved|alle rechte vorbehalten|is licensed under|creative commons)\b",
+    r"^[^|]{1,40}(?:\s[|·]\s[^|]{1,40}){2,}$",  # navigation: three short items or more, between bars
+    r"^\w+(?: \w+)?\s\|\s\w+(?: \w+)?$",  # `Subscribe | Sign in`
+    r"©\s*\d{4}|\bwork of the U\.S\. federal government\b|\bpublic domain\b",
+    r"\bshop now\b|^interview date:|^more from\b",
+    r"^(?:home|startseite)\s*[/›>»]\s*\S",  # a breadcrumb
+    r"^skip to\b",
+    r"^(?:this|the) (?:article|story|page) is (?:more than )?\w+ (?:years?|months?) old",
+    r"^dieser (?:beitrag|artikel) ist älter als",
+    r"^posted by [\w .'-]{1,40}(?: (?:at|on) .{1,30})?$",
+    r"^by [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",  # a byline
+    r"^(?:von|text:) [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",
+    r"^\d+ (?:comments?|kommentare)$|^(?:comments|kommentare) \(\d+\)$",
+    r"^share (?:this|on)\b",
+    r"^(?:sponsored by|this episode is brought to you by|advertisement\b)",
+    r"^(?:audio abspielen|play (?:the )?audio|listen)\b.{0,40}\d+:\d{2}",
+    r"^\d{1,3} min(?:\.|utes)?$|^listen\s*[·:|-]\s*\d+:\d{2}$",
+    r"^«.{1,80}$|^.{1,80}»$",  # previous and next links
+    r"^an official website of\b",
+    r"^[^·]{1,30}(?:\s·\s[^·]{1,30})+$|^\w[\w&' -]{0,20}:\s*\w+(?: · \w+)+$",  # `Share: Facebook · Email`
+    r"^\w+(?: \w+)?(?:\s{2,}\w+(?: \w+)?){2,}$",  # `Docs   Blog   Download`: menu items apart
+    r"^download\b.{0,30}\b(?:pdf|mp3|transcript)\b|^edit this page\b|^leave a (?:comment|reply)\b",
+    r"^your email address will not be published",
+    r"^(?:related|cite this(?: item)?|transcribed by|produced by|posted in|filed under|read more|mehr zum thema)\b",
+    r"^←|→$",
+    r"^photo(?:graph)? by [A-Z]",
+    r"^by [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}, [\w ]{1,30}$",  # `By Jordan Lee, Staff Writer`
+    r"^copyright \d{4}\b",
+    r"\bis (?:a )?registered (?:charity|nonprofit|non-profit)\b",
+    r"\b(?:picture|photo|photograph|foto|bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
+)]  # fmt: skip
 
 
 def parse_date(text: str) -> _dt.date | None:
@@ -134,9 +171,33 @@ def is_chrome(text: str) -> bool:
     stripped = text.strip().strip("|•·»«›‹>").strip()
     if stripped.casefold() in CHROME_LINES:
         return True
+    if "\n" not in stripped and len(stripped) < 200 and any(form.search(stripped) for form in _CHROME_FORMS):
+        return True
     return bool(_CHROME_PREFIX.match(stripped))
 
 
 def is_category_label(text: str) -> bool:
     """True for a section label above a title (`Interview`)."""
     return text.strip().rstrip(":").strip().casefold() in CATEGORY_LABELS
+
+
+_CLOSING = "\"'”’»«)]*_ \u00a0"
+
+
+def is_short_line(text: str) -> bool:
+    """A line of three words at most, without closing punctuation: a menu item, a label, a site's name."""
+    return len(text.split()) <= 3 and text.rstrip(_CLOSING)[-1:] not in ".!?:;,"
+
+
+def is_banner(text: str, following: list[str]) -> bool:
+    """True for a short line above the title (a site's name, a section: `The Westbrook Quad`, `Features`):
+    among the untagged lines `following` it, the first long one (the article's title, which wins over it) is
+    no question and no sentence."""
+    if len(text.split()) > 4 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
+        return False
+    for later in following:
+        if is_chrome(later) or date_line(later):
+            continue
+        if len(later.split()) >= 5:
+            return later.rstrip(_CLOSING)[-1:] not in ".!?"
+    return False

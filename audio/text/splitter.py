@@ -141,6 +141,9 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             if not para.tag and pagelines.is_category_label(para.text):
                 state.skip(para, "category label (metadata)")
                 continue
+            if not para.tag and pagelines.is_banner(para.text, [p.text for p in paras[i + 1 : i + 6] if not p.tag]):
+                state.skip(para, "site name or section above the title (page chrome)")
+                continue
             in_front = False
             if not para.tag and not ends_with_question(para.text):
                 title = _strip_markdown_heading(para.text)
@@ -269,6 +272,8 @@ def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
             or pagelines.is_date_label(block[-1].text)
             or pagelines.is_category_label(block[-1].text) or turns.is_sound(block[-1].text)
         )
+        if joinable and pagelines.is_short_line(line) and pagelines.is_short_line(block[-1].text):
+            joinable = False  # `Merch` above `Contact`: menu items, one per line, not a wrapped sentence
         if joinable:
             block[-1].text += " " + line
             block[-1].end_line = number
