@@ -114,9 +114,9 @@ def test_every_wild_interview_splits_without_error(name):
     assert total and right > 0
 
 
-CHROME_CEILING = 24
+CHROME_CEILING = 3
 """Page-chrome lines of the corpus (its `not_spoken`) still read aloud today, of 190 (issue 14 asks for none): it
-may only fall. Most are image captions and site names that run on into other lines."""
+may only fall. They are mottos of sites (`Notes on Mac software and the people who make it`)."""
 
 
 def test_page_chrome_is_read_aloud_no_more_than_today():
@@ -125,7 +125,7 @@ def test_page_chrome_is_read_aloud_no_more_than_today():
         expected = json.loads(expected_path.read_text(encoding="utf-8"))
         texts = [s.text for s in load_episode(expected_path.with_name(expected_path.name.replace(
             ".expected.json", ".txt"))).segments]  # fmt: skip
-        voiced += [line for line in expected["not_spoken"] if len(line) >= 4 and any(line in t for t in texts)]
+        voiced += [line for line in expected["not_spoken"] if any(t == line or t.startswith(line + " ") for t in texts)]
     assert len(voiced) <= CHROME_CEILING, voiced
 
 

@@ -155,6 +155,9 @@ def date_line(text: str) -> tuple[str, _dt.date] | None:
             return ("release" if m.group("release") else "update", when)
         return None
     when = _only_date(text)
+    if when is None:  # a blog's `August 12, 2009 in mac, researcher`: the date, then where it was filed
+        filed = re.match(r"^(?P<date>.{6,30}?)\s+in\s+[\w ,&-]{1,60}$", text)
+        when = _only_date(filed.group("date")) if filed else None
     return ("release", when) if when else None
 
 
@@ -171,7 +174,8 @@ def is_chrome(text: str) -> bool:
     stripped = text.strip().strip("|•·»«›‹>").strip()
     if stripped.casefold() in CHROME_LINES:
         return True
-    if "\n" not in stripped and len(stripped) < 200 and any(form.search(stripped) for form in _CHROME_FORMS):
+    line = text.strip()
+    if "\n" not in line and len(line) < 200 and any(form.search(line) for form in _CHROME_FORMS):
         return True
     return bool(_CHROME_PREFIX.match(stripped))
 
@@ -185,15 +189,22 @@ _CLOSING = "\"'”’»«)]*_ \u00a0"
 
 
 def is_short_line(text: str) -> bool:
-    """A line of three words at most, without closing punctuation: a menu item, a label, a site's name."""
-    return len(text.split()) <= 3 and text.rstrip(_CLOSING)[-1:] not in ".!?:;,"
+    """A line of four words at most, without closing punctuation: a menu item, a label, a site's name."""
+    return len(text.split()) <= 4 and text.rstrip(_CLOSING)[-1:] not in ".!?:;,"
+
+
+CREDIT = re.compile(r"^(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle|Image credit|Credit)\s*:", re.I)
+"""A photo credit: the line after it, before the interview begins, is the picture's caption."""
+RELATED = re.compile(r"^(?:Mehr zum Thema|Related(?: articles)?|Read more|Weiterlesen|More from\b.*|Lesen Sie auch)$",
+                     re.I)  # fmt: skip
+"""A label above links to other articles: the short lines after it are links."""
 
 
 def is_banner(text: str, following: list[str]) -> bool:
     """True for a short line above the title (a site's name, a section: `The Westbrook Quad`, `Features`):
     among the untagged lines `following` it, the first long one (the article's title, which wins over it) is
     no question and no sentence."""
-    if len(text.split()) > 4 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
+    if len(text.split()) > 6 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
         return False
     for later in following:
         if is_chrome(later) or date_line(later):

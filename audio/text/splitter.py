@@ -115,6 +115,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     title = ""
     lede: list[str] = []
     in_front, in_lede, in_bio = True, True, False
+    around = ""  # after a photo credit (its caption follows) or a "related" label (links follow)
     previous = NARRATOR
     last_question = max((i for i, p in enumerate(paras) if not p.tag and ends_with_question(p.text)), default=-1)
 
@@ -122,7 +123,15 @@ def split_script(text: str, source: Path | None = None) -> Episode:
         dated = pagelines.date_line(para.text.replace("\n", " "))
         if pagelines.is_chrome(para.text):
             state.skip(para, "page chrome")
+            around = "credit" if pagelines.CREDIT.match(para.text) and in_lede else around
+            around = "related" if pagelines.RELATED.match(para.text.strip()) else around
             continue
+        if around and not para.tag and len(para.text.split()) <= (30 if around == "credit" else 12):
+            if around == "credit" or para.text.rstrip()[-1:] not in ".!?":
+                state.skip(para, "image caption (page chrome)" if around == "credit" else "related link (page chrome)")
+                around = around if around == "related" else ""
+                continue
+        around = ""
         if turns.is_sound(para.text):
             state.skip(para, "a sound or a timestamp")
             continue
@@ -272,8 +281,10 @@ def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
             or pagelines.is_date_label(block[-1].text)
             or pagelines.is_category_label(block[-1].text) or turns.is_sound(block[-1].text)
         )
-        if joinable and pagelines.is_short_line(line) and pagelines.is_short_line(block[-1].text):
-            joinable = False  # `Merch` above `Contact`: menu items, one per line, not a wrapped sentence
+        if joinable and pagelines.is_short_line(block[-1].text) and (
+            pagelines.is_short_line(line) or len(block[-1].text.split()) <= 2
+        ):  # `Merch` above `Contact`, a site's name above its motto: one per line, not a wrapped sentence
+            joinable = False
         if joinable:
             block[-1].text += " " + line
             block[-1].end_line = number
