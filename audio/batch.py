@@ -13,7 +13,7 @@ from .speech.engines import create_engine
 
 log = logging.getLogger(__name__)
 
-SCRIPT_SUFFIXES = (".txt", ".md")
+SCRIPT_SUFFIXES = (".txt", ".md", ".html", ".htm")
 """The files in a folder that are scripts."""
 
 

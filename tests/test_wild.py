@@ -88,11 +88,15 @@ def test_a_show_with_two_hosts_and_a_guest(tmp_path):
 
 
 def accuracy(name: str) -> tuple[int, int]:
-    """(paragraphs to the right speaker, paragraphs) for one labelled interview. A guest's tag is a name, so each
-    guest found counts as the labelled guest it stands for most often; hosts must be interviewers."""
+    """(paragraphs to the right speaker, paragraphs) for one labelled interview."""
+    return accuracy_of(load_episode(WILD / f"{name}.txt"), name)
+
+
+def accuracy_of(episode, name: str) -> tuple[int, int]:
+    """(paragraphs to the right speaker, paragraphs) of a split of one labelled interview. A guest's tag is a name,
+    so each guest found counts as the labelled guest it stands for most often; hosts must be interviewers."""
     expected = json.loads((WILD / f"{name}.expected.json").read_text(encoding="utf-8"))
     want = [(speaker, text) for chapter in expected["chapters"] for speaker, text in chapter["segments"]]
-    episode = load_episode(WILD / f"{name}.txt")
     roles = {s.tag: s.role for s in episode.speakers}  # a host is an interviewer, whatever the tag
     got = [("interviewer" if roles[s.speaker] == "interviewer" else s.speaker, s.text.strip()[:30])
            for s in episode.segments]  # fmt: skip

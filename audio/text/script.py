@@ -1,4 +1,5 @@
-"""Reading a script file: an explicit script (it opens with `+++`) literally, anything else through the splitter."""
+"""Reading a script file: an explicit script (it opens with `+++`) literally, a saved web page through its
+markup, anything else (interview text, Markdown) through the splitter."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from pathlib import Path
 
 from ..errors import ScriptError
 from ..model import Episode
-from . import explicit
+from . import explicit, webpage
 from .doubts import find_doubts
-from .reading import read_text
+from .reading import read_script_bytes, read_text
 from .splitter import split_script
 
 MAX_SEGMENT_CHARS = 10_000
@@ -23,7 +24,10 @@ synthesized and stitched whole, so this also bounds a render's memory.
 def load_episode(path: Path, raw: bytes | None = None) -> Episode:
     """Read and split a script file (interview text or explicit script); `raw`: its bytes, read before."""
     path = Path(path)
+    raw = read_script_bytes(path) if raw is None else raw
     text = read_text(path, raw)
+    if webpage.is_web_page(raw, path.name):  # a saved page: its article, as a reader would copy it
+        text = webpage.page_text(text)
     if explicit.is_explicit(text):
         episode = explicit.parse_explicit(text, path)  # a person wrote it: no doubts
     else:

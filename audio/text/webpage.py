@@ -1,0 +1,123 @@
+"""Saved web pages as scripts: the article's text read from the page's own structure, as a reader would copy it.
+
+The page's markup says what is chrome: `nav`, `aside`, `footer`, a site's `header`,
+forms, scripts and figures are left out; where the page has an `article` (or `main`),
+only it is read. Headings, paragraphs, list items and quotes become the lines and
+paragraphs the splitter reads from copied text, so that a page and its copied text split
+the same way. The title comes from the article's `h1` (else the page's `og:title` or
+`title`), the date from `article:published_time` or the first `time` element.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from html.parser import HTMLParser
+
+SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "aside", "footer", "form", "button", "figure",
+           "iframe", "select", "dialog"}  # fmt: skip
+"""Elements whose text is never read."""
+BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "dd", "dt", "pre", "div", "section",
+          "article", "main", "header", "tr", "table", "ul", "ol", "dl", "body", "td"}  # fmt: skip
+"""Elements that end a paragraph."""
+_VOID = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "area", "base", "col", "embed", "param"}
+
+
+def is_web_page(raw: bytes, name: str = "") -> bool:
+    """True for a saved web page: named `.html`/`.htm`, or opening with its doctype or `<html>`."""
+    head = raw[:512].lstrip().lower()
+    return name.lower().endswith((".html", ".htm")) or head.startswith((b"<!doctype html", b"<html"))
+
+
+def page_text(html: str) -> str:
+    """The article of a web page as plain text: its title, its date, then a paragraph per block, a blank line
+    between blocks."""
+    reader = _Reader()
+    reader.feed(html)
+    reader.close()
+    blocks = reader.article_blocks or reader.blocks
+    title = reader.title or reader.meta.get("og:title") or reader.page_title
+    lines = [title] if title else []
+    published = reader.meta.get("article:published_time") or reader.time
+    if published:
+        lines.append(f"Published: {published[:10]}")
+    return "\n\n".join([*lines, *(b for b in blocks if b != title)]) + "\n"
+
+
+class _Reader(HTMLParser):
+    """Collects the text blocks of a page, and of its article apart, leaving out what the markup calls chrome."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.article_blocks: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.title = self.page_title = self.time = ""
+        self._open: list[str] = []
+        self._skipping = 0
+        self._in_article = 0
+        self._text: list[str] = []
+        self._in_title = False
+        self._article_header = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        if tag == "meta":
+            key = attributes.get("property") or attributes.get("name")
+            if key and "content" in attributes:
+                self.meta.setdefault(key.lower(), attributes["content"])
+            return
+        if tag == "time" and not self.time and attributes.get("datetime"):
+            self.time = attributes["datetime"]
+        if tag in _VOID:
+            if tag == "br" and not self._skipping:
+                self._text.append("\n")
+            return
+        site_header = tag == "header" and not self._in_article
+        if tag in SKIPPED or site_header or self._skipping:
+            self._skipping += 1
+        elif tag in BLOCKS:
+            self._flush()
+        if tag in ("article", "main"):
+            self._in_article += 1
+        if tag == "header" and not site_header:
+            self._article_header += 1
+        self._in_title = tag == "title"
+        self._open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID or tag not in self._open:
+            return
+        while self._open:  # close what was left open inside it too, as browsers do
+            closed = self._open.pop()
+            if self._skipping:
+                self._skipping -= 1
+            elif closed in BLOCKS:
+                self._flush(heading=closed == "h1")
+            if closed in ("article", "main"):
+                self._in_article -= 1
+            if closed == "header" and self._article_header and not self._skipping:
+                self._article_header -= 1
+            if closed == tag:
+                break
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.page_title += data.strip()
+        elif not self._skipping:
+            self._text.append(data)
+
+    def _flush(self, heading: bool = False) -> None:
+        text = "\n".join(" ".join(part.split()) for part in unescape("".join(self._text)).split("\n"))
+        text = re.sub(r"\n{2,}", "\n", text).strip()
+        self._text = []
+        if not text:
+            return
+        if heading and not self.title:
+            self.title = text
+        if self._article_header and not heading and len(text.split()) <= 4:
+            return  # a kicker, a byline or a date above the article: its title and date are taken apart
+        self.blocks.append(text)
+        if self._in_article:
+            self.article_blocks.append(text)
