@@ -201,14 +201,18 @@ RELATED = re.compile(r"^(?:Mehr zum Thema|Related(?: articles)?|Read more|Weiter
 
 
 def is_banner(text: str, following: list[str]) -> bool:
-    """True for a short line above the title (a site's name, a section: `The Westbrook Quad`, `Features`):
-    among the untagged lines `following` it, the first long one (the article's title, which wins over it) is
-    no question and no sentence."""
-    if len(text.split()) > 6 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
+    """True for a line above the title that names the site or its section, or says its motto (`The Westbrook
+    Quad`, `Features`, `Notes on Mac software and the people who make it`): among the untagged lines `following`
+    it, the first long one (the article's title, which wins over it) is no question and no sentence. A long line
+    counts only with the site's menus between it and the title, so that a title's subtitle is never taken."""
+    words = len(text.split())
+    if words > 12 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
         return False
+    menus = False
     for later in following:
         if is_chrome(later) or date_line(later):
+            menus = True
             continue
         if len(later.split()) >= 5:
-            return later.rstrip(_CLOSING)[-1:] not in ".!?"
+            return later.rstrip(_CLOSING)[-1:] not in ".!?" and (words <= 6 or menus)
     return False
