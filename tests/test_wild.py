@@ -12,7 +12,7 @@ from helpers import ROOT
 from audio.text.script import load_episode
 
 WILD = ROOT / "tests" / "data" / "interviews" / "wild"
-FLOOR = 0.95
+FLOOR = 0.99
 """The share of the corpus's paragraphs that go to the right speaker today (issue 14 asks for 0.95): it may only
 rise."""
 
@@ -74,6 +74,14 @@ def test_a_bare_q_and_a_long_tag_then_its_initials(tmp_path):
     ]  # fmt: skip
 
 
+def test_the_interviewers_name_when_the_text_gives_it(tmp_path):
+    text = "A title\n\nLena Park (LP): How did you start?\n\nFrederico Silva (FSM): By fixing a typo.\n\n"
+    text += "LP: And then?\n\nFSM: Then a bug.\n\nLP: Why stay?\n\nFSM: The people.\n"
+    script = tmp_path / "named.txt"
+    script.write_text(text, encoding="utf-8")
+    assert load_episode(script).speaker("interviewer").name == "Lena Park"
+
+
 def test_a_show_with_two_hosts_and_a_guest(tmp_path):
     text = "Ep. 1: Sourdough\n\nKATHY: Welcome. I'm Kathy.\nMOLLY: And I'm Molly.\nKATHY: Our guest is Rafael. Hi?\n"
     text += "RAFAEL: Hello, and thanks for having me on the show today.\nMOLLY: So what is a starter?\n"
@@ -92,16 +100,34 @@ def accuracy(name: str) -> tuple[int, int]:
     return accuracy_of(load_episode(WILD / f"{name}.txt"), name)
 
 
-def accuracy_of(episode, name: str) -> tuple[int, int]:
-    """(paragraphs to the right speaker, paragraphs) of a split of one labelled interview. A guest's tag is a name,
-    so each guest found counts as the labelled guest it stands for most often; hosts must be interviewers."""
+def test_every_paragraph_still_wrong_is_covered_by_a_doubt():
+    uncovered = []
+    for expected_path in sorted(WILD.glob("*.expected.json")):
+        name = expected_path.name[: -len(".expected.json")]
+        episode = load_episode(WILD / f"{name}.txt")
+        lines = {d.line for d in episode.doubts}
+        uncovered += [f"{name}:{line}" for line in wrong_lines(episode, name) if 0 not in lines and line not in lines]
+    # a doubt about the whole split (line 0: answers that do not say who gives them) covers every paragraph
+    assert uncovered == []
+
+
+def wrong_lines(episode, name: str) -> list[int]:
+    """The lines of the paragraphs of a split that go to the wrong speaker, or were lost in another (0)."""
+    return accuracy_of(episode, name, wrong=True)
+
+
+def accuracy_of(episode, name: str, wrong: bool = False):
+    """(paragraphs to the right speaker, paragraphs) of a split of one labelled interview; with `wrong`, the lines
+    of the paragraphs that are not. A guest's tag is a name, so each guest found counts as the labelled guest it
+    stands for most often; hosts must be interviewers."""
     expected = json.loads((WILD / f"{name}.expected.json").read_text(encoding="utf-8"))
     want = [(speaker, text) for chapter in expected["chapters"] for speaker, text in chapter["segments"]]
     roles = {s.tag: s.role for s in episode.speakers}  # a host is an interviewer, whatever the tag
     got = [("interviewer" if roles[s.speaker] == "interviewer" else s.speaker, s.text.strip()[:30])
            for s in episode.segments]  # fmt: skip
     matcher = difflib.SequenceMatcher(a=[t for _, t in want], b=[t for _, t in got], autojunk=False)
-    pairs = [(want[a + k][0], got[b + k][0]) for a, b, n in matcher.get_matching_blocks() for k in range(n)]
+    matched = [(want[a + k][0], b + k) for a, b, n in matcher.get_matching_blocks() for k in range(n)]
+    pairs = [(w, got[b][0]) for w, b in matched]
     role = lambda tag: "interviewer" if tag.startswith("interviewer") else tag  # noqa: E731
     guests = Counter((g, w) for w, g in pairs if role(w) not in ("narrator", "interviewer") and g != "narrator"
                      and g != "interviewer")  # fmt: skip
@@ -109,6 +135,9 @@ def accuracy_of(episode, name: str) -> tuple[int, int]:
     for (g, w), _ in guests.most_common():
         if g not in mapping and w not in mapping.values():
             mapping[g] = w
+    if wrong:
+        lines = [episode.segments[b].line for w, b in matched if role(w) != role(mapping.get(got[b][0], got[b][0]))]
+        return lines + [0] * (len(want) - len(pairs))  # 0: a paragraph lost in another
     return sum(1 for w, g in pairs if role(w) == role(mapping.get(g, g))), len(want)
 
 

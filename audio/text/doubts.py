@@ -32,11 +32,11 @@ def _who_speaks(episode: Episode) -> list[Doubt]:
     if not episode.guests:
         return [Doubt(0, "no-guest", f"no guest found: every paragraph goes to the interviewer or the narrator; {FIX}")]
     out = []
-    if any(g.tag == GUEST for g in episode.guests):
-        line = next(s.line for s in segments if s.speaker == GUEST)
-        out.append(Doubt(line, "unnamed-guest", f"the answers do not say who gives them: each one after a question is "
-                                                 f"taken as the guest's, called {GUEST!r}; tag them (`JS: …`) to name "
-                                                 f"the guest, or {FIX}"))  # fmt: skip
+    if any(g.tag == GUEST for g in episode.guests):  # the whole split rests on question marks: said for all of it
+        message = (f"the answers do not say who gives them: questions and answers are told apart by their question "
+                   f"marks alone, and the guest is called {GUEST!r}; tag the answers (`JS: …`) to name the guest, "
+                   f"or {FIX}")  # fmt: skip
+        out.append(Doubt(0, "unnamed-guest", message))
     if not words[INTERVIEWER]:
         out.append(Doubt(0, "no-interviewer", f"the interviewer is never heard: are the questions tagged, or part of "
                                                f"the answers? {FIX}"))  # fmt: skip

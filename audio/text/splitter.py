@@ -42,7 +42,7 @@ from .speakertags import (
     tag_match,
     visible_tag,
 )  # fmt: skip
-from .turns import CLOSING, GUEST, ends_with_question
+from .turns import CLOSING, GUEST, asks_itself, ends_a_paragraph, ends_with_question, opens_with_question
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ BIO_CHAPTER = "About the guests"
 
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 110
-_SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»«)\]]*)(?=\s|$)")
 
 
 @dataclass
@@ -109,7 +108,11 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     questioners = {hosts[0]: INTERVIEWER} if hosts else questioning_tags(paras)
     if hosts:  # the first host is the interviewer; the others keep their tag, as interviewers with voices of their own
         names.setdefault(INTERVIEWER, names.get(hosts[0]) or _person(hosts[0]))
+    for tag in (t for t, role in questioners.items() if role == INTERVIEWER and t in names):
+        names.setdefault(INTERVIEWER, names[tag])  # `Lena Park (LP):` asks: the interviewer's name is known
 
+    # Questions marked (`Q.`, `LP:`): an untagged paragraph is never one, even if it asks (an answer's own question)
+    marked = sum(1 for p in paras if p.tag and questioners.get(p.tag, p.tag) == INTERVIEWER) >= 2
     state = _Split(names=dict(names), co_hosts=set(hosts[1:]))
     date = None
     title = ""
@@ -118,6 +121,9 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     around = ""  # after a photo credit (its caption follows) or a "related" label (links follow)
     previous = NARRATOR
     last_question = max((i for i, p in enumerate(paras) if not p.tag and ends_with_question(p.text)), default=-1)
+    # bios come after the conversation began (a lede that names the hosts is no bio) and after its last question
+    first_turn = min((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=len(paras))
+    last_question = max(last_question, first_turn)
 
     for i, para in enumerate(paras):
         dated = pagelines.date_line(para.text.replace("\n", " "))
@@ -184,7 +190,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             state.bios.append(state.segment(NARRATOR, para.text, para))
             in_bio = True
             continue
-        rhetorical = untagged and previous == GUEST and _rhetorical(para.text)
+        rhetorical = untagged and previous == GUEST and asks_itself(para.text) or marked and previous != INTERVIEWER
         if not rhetorical and _is_interviewer_question(para, paras[i + 1] if i + 1 < len(paras) else None):
             state.say(INTERVIEWER, para.text, para)
             previous, in_lede, in_bio = INTERVIEWER, False, False
@@ -263,6 +269,8 @@ def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
     lines = text.split("\n")
     for number, raw in enumerate(lines, start=1):
         line = visible_tag(raw.strip()).strip()
+        spoken = turns.without_sounds(line)  # `[27:32] Ana Torres: …`: the tag after a timestamp
+        line = visible_tag(spoken).strip() if spoken.strip() else line
         if not line:
             flush()
             continue
@@ -280,7 +288,10 @@ def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
             pagelines.is_chrome(block[-1].text) or pagelines.date_line(block[-1].text)
             or pagelines.is_date_label(block[-1].text)
             or pagelines.is_category_label(block[-1].text) or turns.is_sound(block[-1].text)
+            or turns.editorial_note(block[-1].text)
         )
+        if joinable and ends_a_paragraph(block[-1].lines[-1], line):
+            joinable = False  # one paragraph per line (a transcript's layout): the line before ends a sentence
         if joinable and pagelines.is_short_line(block[-1].text) and (
             pagelines.is_short_line(line) or len(block[-1].text.split()) <= 2
         ):  # `Merch` above `Contact`, a site's name above its motto: one per line, not a wrapped sentence
@@ -340,21 +351,11 @@ def _read_tags(paras: list[_Para]) -> None:
         p.body = m.group("rest").strip()
 
 
-def _rhetorical(text: str) -> bool:
-    """True for a paragraph that ends with a question but opens with statements: an answer's own question."""
-    return not _opens_with_question(text) and len(_SENTENCE_END.findall(text)) > 1
-
-
-def _opens_with_question(text: str) -> bool:
-    m = _SENTENCE_END.search(text)
-    return bool(m and m.group(0).startswith("?"))
-
-
 def _is_interviewer_question(para: _Para, following: _Para | None) -> bool:
     if ends_with_question(para.text):
         return True
     answered = following is not None and following.tag not in (None, INTERVIEWER, NARRATOR)
-    return answered and _opens_with_question(para.text)
+    return answered and opens_with_question(para.text)
 
 
 def _strip_markdown_heading(text: str) -> str:

@@ -22,7 +22,7 @@ _LEADING_SOUNDS = re.compile(rf"^(?:\s*(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)))+\s
 _NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor'?s note|Anmerkung(?: der Redaktion)?|Hinweis)\s*:.*)\]$", re.I | re.S)
 
 
-_BARE_Q = re.compile(r"^Q\s+(?P<rest>[A-Z\"“'‘].*\?[\"”'’)]*)$", re.S)
+_BARE_Q = re.compile(r"^Q\s+(?P<rest>[A-Z\"“'‘][^?]{0,300}\?.*)$", re.S)
 """A bold `Q` copied as plain text, without its full stop: `Q How loud is it?`."""
 
 
@@ -62,3 +62,24 @@ CLOSING = "\"'”’»«)]*_ \u00a0"
 def ends_with_question(text: str) -> bool:
     """True if the text ends with a question mark (before closing quotes or brackets)."""
     return text.rstrip(CLOSING).endswith(("?", "？", "?!", "?…"))
+
+
+def ends_a_paragraph(before: str, line: str) -> bool:
+    """True where a long line that ends a statement is followed by one that opens a sentence: a paragraph per line.
+    A line that ends with a question is left to the rules for questions (it may be an answer's own question)."""
+    end = before.rstrip(CLOSING)[-1:]
+    return len(before) >= 60 and end in ".!…" and line[:1].isupper()
+
+
+SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»«)\]]*)(?=\s|$)")
+
+
+def asks_itself(text: str) -> bool:
+    """True for a paragraph that ends with a question but opens with statements: an answer's own question."""
+    return not opens_with_question(text) and len(SENTENCE_END.findall(text)) > 1
+
+
+def opens_with_question(text: str) -> bool:
+    """True if the first sentence of the text is a question."""
+    m = SENTENCE_END.search(text)
+    return bool(m and m.group(0).startswith("?"))
