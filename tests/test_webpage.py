@@ -15,7 +15,8 @@ from audio.text.webpage import is_web_page, page_text
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Tiny robots | Example News</title>
 <meta property="og:title" content="Tiny robots: 'Small is the new big'">
-<meta property="article:published_time" content="2024-03-14T09:00:00Z"></head>
+<meta property="article:published_time" content="2024-03-14T09:00:00Z">
+<meta name="author" content="Ana Example"></head>
 <body>
 <header class="site"><a href="/">Example News</a><nav><a>Home</a> | <a>Science</a></nav></header>
 <main><article>
@@ -46,6 +47,7 @@ def test_a_saved_page_splits_as_its_copied_text(tmp_path):
     assert [(s.speaker, s.text) for s in from_page.segments] == [(s.speaker, s.text) for s in from_text.segments]
     assert (from_page.title, from_page.date, from_page.speakers) == (from_text.title, from_text.date,
                                                                        from_text.speakers)  # fmt: skip
+    assert ("By Ana Example", "page chrome") in [(n.text, n.reason) for n in from_page.not_spoken]  # the author
 
 
 def test_what_the_markup_calls_chrome_is_never_read():

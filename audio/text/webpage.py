@@ -5,7 +5,8 @@ forms, scripts and figures are left out; where the page has an `article` (or `ma
 only it is read. Headings, paragraphs, list items and quotes become the lines and
 paragraphs the splitter reads from copied text, so that a page and its copied text split
 the same way. The title comes from the article's `h1` (else the page's `og:title` or
-`title`), the date from `article:published_time` or the first `time` element.
+`title`), the date from `article:published_time` or the first `time` element, the author
+(`author` or `article:author`) as a byline, which is listed with the lines not voiced.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def page_text(html: str) -> str:
     published = reader.meta.get("article:published_time") or reader.time
     if published:
         lines.append(f"Published: {published[:10]}")
+    author = reader.meta.get("author") or reader.meta.get("article:author")
+    if author and not author.startswith("http"):
+        lines.append(f"By {' '.join(author.split())}")  # a byline: listed among the lines not voiced
     return "\n\n".join([*lines, *(b for b in blocks if b != title)]) + "\n"
 
 
