@@ -47,7 +47,6 @@ def test_a_saved_page_splits_as_its_copied_text(tmp_path):
     assert [(s.speaker, s.text) for s in from_page.segments] == [(s.speaker, s.text) for s in from_text.segments]
     assert (from_page.title, from_page.date, from_page.speakers) == (from_text.title, from_text.date,
                                                                        from_text.speakers)  # fmt: skip
-    assert ("By Ana Example", "page chrome") in [(n.text, n.reason) for n in from_page.not_spoken]  # the author
 
 
 def test_what_the_markup_calls_chrome_is_never_read():

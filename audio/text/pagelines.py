@@ -79,38 +79,38 @@ _CHROME_PREFIX = re.compile(
     r"\s*[:©]",
     re.I,
 )
-_CHROME_FORMS = [re.compile(pattern, re.I) for pattern in (
+_CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane Doe` is a byline, `By train` is not
     r"^©",  # a copyright footer
-    r"\b(?:all rights reserved|alle rechte vorbehalten|is licensed under|creative commons)\b",
+    r"(?i:\b(?:all rights reserved|alle rechte vorbehalten|is licensed under a|creative commons)\b)",
     r"^[^|]{1,40}(?:\s[|·]\s[^|]{1,40}){2,}$",  # navigation: three short items or more, between bars
     r"^\w+(?: \w+)?\s\|\s\w+(?: \w+)?$",  # `Subscribe | Sign in`
-    r"©\s*\d{4}|\bwork of the U\.S\. federal government\b|\bpublic domain\b",
-    r"\bshop now\b|^interview date:|^more from\b",
-    r"^(?:home|startseite)\s*[/›>»]\s*\S",  # a breadcrumb
-    r"^skip to\b",
-    r"^(?:this|the) (?:article|story|page) is (?:more than )?\w+ (?:years?|months?) old",
-    r"^dieser (?:beitrag|artikel) ist älter als",
-    r"^posted by [\w .'-]{1,40}(?: (?:at|on) .{1,30})?$",
-    r"^by [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",  # a byline
-    r"^(?:von|text:) [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",
-    r"^\d+ (?:comments?|kommentare)$|^(?:comments|kommentare) \(\d+\)$",
-    r"^share (?:this|on)\b",
-    r"^(?:sponsored by|this episode is brought to you by|advertisement\b)",
-    r"^(?:audio abspielen|play (?:the )?audio|listen)\b.{0,40}\d+:\d{2}",
-    r"^\d{1,3} min(?:\.|utes)?$|^listen\s*[·:|-]\s*\d+:\d{2}$",
-    r"^«.{1,80}$|^.{1,80}»$",  # previous and next links
-    r"^an official website of\b",
+    r"^©|©\s*\d{4}|\bis a work of the U\.S\. federal government\b",
+    r"(?i:\bshop now\b)|^(?i:interview date:|more from\b)",
+    r"^(?i:home|startseite)\s*[/›>»]\s*\S",  # a breadcrumb
+    r"^(?i:skip to)\b",
+    r"^(?i:(?:this|the) (?:article|story|page) is (?:more than )?\w+ (?:years?|months?) old)",
+    r"^(?i:dieser (?:beitrag|artikel) ist älter als)",
+    r"^(?i:posted by) [A-Z][\w .'-]{1,40}(?: (?:at|on) .{1,30})?$",
+    r"^By [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",  # a byline
+    r"^(?:Von|Text:) [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",
+    r"^(?i:\d+ (?:comments?|kommentare)$|(?:comments|kommentare) \(\d+\)$)",
+    r"^(?i:share (?:this|on))\b",
+    r"^(?i:sponsored by|this episode is brought to you by|advertisement\b)",
+    r"^(?i:audio abspielen|play (?:the )?audio|listen)\b.{0,40}\d+:\d{2}",
+    r"^\d{1,3} (?i:min(?:\.|utes)?)$|^(?i:listen)\s*[·:|-]\s*\d+:\d{2}$",
+    r"^« [^.!?]{1,80}$|^[^.!?«]{1,80} »$",  # previous and next links (not a quotation: `«Das ist es.»`)
+    r"^(?i:an official website of)\b",
     r"^[^·]{1,30}(?:\s·\s[^·]{1,30})+$|^\w[\w&' -]{0,20}:\s*\w+(?: · \w+)+$",  # `Share: Facebook · Email`
     r"^\w+(?: \w+)?(?:\s{2,}\w+(?: \w+)?){2,}$",  # `Docs   Blog   Download`: menu items apart
-    r"^download\b.{0,30}\b(?:pdf|mp3|transcript)\b|^edit this page\b|^leave a (?:comment|reply)\b",
-    r"^your email address will not be published",
-    r"^(?:related|cite this(?: item)?|transcribed by|produced by|posted in|filed under|read more|mehr zum thema)\b",
+    r"^(?i:download\b.{0,30}\b(?:pdf|mp3|transcript)\b|edit this page\b|leave a (?:comment|reply)\b)",
+    r"^(?i:your email address will not be published)",
+    r"^(?:Related|Cite this(?: item)?|Transcribed by|Produced by|Posted in|Filed under|Read more|Mehr zum Thema)\b",
     r"^←|→$",
-    r"^photo(?:graph)? by [A-Z]",
-    r"^by [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}, [\w ]{1,30}$",  # `By Jordan Lee, Staff Writer`
-    r"^copyright \d{4}\b",
-    r"\bis (?:a )?registered (?:charity|nonprofit|non-profit)\b",
-    r"\b(?:picture|photo|photograph|foto|bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
+    r"^(?:Photo|Photograph) by [A-Z]",
+    r"^By [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}, [\w ]{1,30}$",  # `By Jordan Lee, Staff Writer`
+    r"^(?i:copyright) \d{4}\b",
+    r"^[A-Z][\w .'&-]{1,60} is (?:a )?registered (?:charity|nonprofit|non-profit)\b",
+    r"\b(?:Picture|Photo|Photograph|Foto|Bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
 )]  # fmt: skip
 
 
@@ -174,10 +174,14 @@ def is_chrome(text: str) -> bool:
     stripped = text.strip().strip("|•·»«›‹>").strip()
     if stripped.casefold() in CHROME_LINES:
         return True
-    line = text.strip()
-    if "\n" not in line and len(line) < 200 and any(form.search(line) for form in _CHROME_FORMS):
-        return True
     return bool(_CHROME_PREFIX.match(stripped))
+
+
+def looks_like_chrome(text: str) -> bool:
+    """True for a line that has the form of web-page chrome (a menu, a byline, a footer, a credit…). Only asked
+    of untagged lines outside the conversation: inside it, the same words may be someone's."""
+    line = text.strip()
+    return "\n" not in line and len(line) < 200 and any(form.search(line) for form in _CHROME_FORMS)
 
 
 def is_category_label(text: str) -> bool:
@@ -210,9 +214,9 @@ def is_banner(text: str, following: list[str]) -> bool:
         return False
     menus = False
     for later in following:
-        if is_chrome(later) or date_line(later):
+        if is_chrome(later) or looks_like_chrome(later) or date_line(later):
             menus = True
             continue
-        if len(later.split()) >= 5:
-            return later.rstrip(_CLOSING)[-1:] not in ".!?" and (words <= 6 or menus)
+        if len(later.split()) >= 5:  # the title, with the site's menus between: a title's subtitle is never taken
+            return later.rstrip(_CLOSING)[-1:] not in ".!?" and (menus or words <= 2)  # `Features`: a section
     return False

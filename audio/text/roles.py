@@ -21,20 +21,22 @@ def questioning_tags(paras: list) -> dict[str, str]:
 
 
 def hosts_of(paras: list) -> list[str]:
-    """In a show with several tagged voices and no interviewer's: its hosts, who speak before the main guest (the
-    voice with the most words), one of them asking something; in the order they first speak (the first is the
-    interviewer). None if that is not so."""
+    """In a show with several tagged voices and no interviewer's: its hosts, in the order they first speak (the
+    first is the interviewer). The hosts are the voices heard before anyone answers a question (a turn by another
+    voice right after one that asks), the main guest (the voice with the most words) aside. None if that is not
+    so: an interviewer is there already, or asks untagged, or nobody asks."""
+    turns = [p for p in paras if p.tag and p.tag not in (INTERVIEWER, NARRATOR)]
     words: dict[str, int] = {}
-    first: dict[str, int] = {}
-    asks: set[str] = set()
-    for i, p in enumerate(paras):
-        if p.tag and p.tag not in (INTERVIEWER, NARRATOR):
-            words[p.tag] = words.get(p.tag, 0) + len(p.body.split())
-            first.setdefault(p.tag, i)
-            if "?" in p.body:
-                asks.add(p.tag)
-    if len(words) < 3 or any(p.tag == INTERVIEWER for p in paras):
+    for p in turns:
+        words[p.tag] = words.get(p.tag, 0) + len(p.body.split())
+    if len(words) < 3 or any(p.tag == INTERVIEWER or not p.tag and ends_with_question(p.text) for p in paras):
         return []
+    seen: list[str] = []
+    for before, turn in zip([None, *turns], turns):
+        if before is not None and before.tag != turn.tag and ends_with_question(before.body):
+            break  # someone answers: the show has begun
+        if turn.tag not in seen:
+            seen.append(turn.tag)
     guest = max(words, key=words.__getitem__)
-    hosts = sorted((t for t in words if first[t] < first[guest]), key=first.__getitem__)
-    return hosts if asks & set(hosts) else []
+    hosts = [t for t in seen if t != guest]
+    return hosts if any("?" in p.body for p in turns if p.tag in hosts) else []

@@ -72,3 +72,27 @@ def tag_match(line: str) -> re.Match | None:
 def clean_name(name: str) -> str:
     name = re.sub(rf"^(?:{HONORIFIC})+", "", name.strip())
     return re.sub(r"\s+", " ", name).strip(" *_")
+
+
+def initials(name: str) -> str:
+    """The initials of a name, as a tag would give them (`Joanna Dale` → `JD`)."""
+    return "".join(w[0] for w in re.findall(r"[A-ZÀ-Þ][\w'’]*", name)).upper()
+
+
+def bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tuple[str, str] | None:
+    """(tag, full name) if the paragraph is a bio of one of the guests."""
+    if len(text.split()) < 6:
+        return None
+    m = re.match(rf"(?:{HONORIFIC})*(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{1,3}})", text)
+    if not m:
+        return None
+    words = m.group("name").split()
+    for size in range(len(words), 1, -1):
+        candidate = " ".join(words[:size]).rstrip(".,")
+        for tag in dict.fromkeys(guest_tags):
+            known = names.get(tag)
+            if known and (candidate == known or candidate.endswith(known) or known.endswith(candidate)):
+                return tag, known
+            if not known and initials(candidate) == tag.upper():
+                return tag, candidate
+    return None

@@ -30,15 +30,14 @@ from . import pagelines, turns
 from .ids import assign_ids
 from .roles import hosts_of, questioning_tags
 from .speakertags import (
-    HONORIFIC,
-    NAME_WORD,
     NOT_A_SPEAKER,
-    PARTICLE,
     ROLE_WORDS,
     TAG_CAPS,
     TAG_NAME,
     TAG_WITH_NAME,
+    bio_subject,
     clean_name,
+    initials,
     tag_match,
     visible_tag,
 )  # fmt: skip
@@ -67,6 +66,7 @@ class _Para:
     tag: str | None = None
     name: str | None = None
     body: str = ""
+    chrome: bool = False  # a line with the form of page chrome (a menu, a byline): chrome outside the conversation
 
 
 @dataclass
@@ -113,25 +113,30 @@ def split_script(text: str, source: Path | None = None) -> Episode:
 
     # Questions marked (`Q.`, `LP:`): an untagged paragraph is never one, even if it asks (an answer's own question)
     marked = sum(1 for p in paras if p.tag and questioners.get(p.tag, p.tag) == INTERVIEWER) >= 2
-    state = _Split(names=dict(names), co_hosts=set(hosts[1:]))
+    state = _Split(names={**names, GUEST: "Guest"}, co_hosts=set(hosts[1:]))
     date = None
     title = ""
     lede: list[str] = []
     in_front, in_lede, in_bio = True, True, False
-    around = ""  # after a photo credit (its caption follows) or a "related" label (links follow)
+    around, credit_end = "", 0  # after a photo credit (its caption follows) or a "related" label (links follow)
     previous = NARRATOR
     last_question = max((i for i, p in enumerate(paras) if not p.tag and ends_with_question(p.text)), default=-1)
     # bios come after the conversation began (a lede that names the hosts is no bio) and after its last question
     first_turn = min((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=len(paras))
+    last_turn = max((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=-1)
+    last_turn = max(last_turn, last_question)
     last_question = max(last_question, first_turn)
 
     for i, para in enumerate(paras):
         dated = pagelines.date_line(para.text.replace("\n", " "))
-        if pagelines.is_chrome(para.text):
+        if pagelines.is_chrome(para.text) or para.chrome and not para.tag and not first_turn < i < last_turn:
             state.skip(para, "page chrome")
             around = "credit" if pagelines.CREDIT.match(para.text) and in_lede else around
+            credit_end = para.end_line
             around = "related" if pagelines.RELATED.match(para.text.strip()) else around
             continue
+        if around == "credit" and para.line != credit_end + 1:
+            around = ""  # a caption sits right under its credit, no blank line between
         if around and not para.tag and len(para.text.split()) <= (30 if around == "credit" else 12):
             if around == "credit" or para.text.rstrip()[-1:] not in ".!?":
                 state.skip(para, "image caption (page chrome)" if around == "credit" else "related link (page chrome)")
@@ -156,7 +161,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             if not para.tag and pagelines.is_category_label(para.text):
                 state.skip(para, "category label (metadata)")
                 continue
-            if not para.tag and pagelines.is_banner(para.text, [p.text for p in paras[i + 1 : i + 6] if not p.tag]):
+            if not para.tag and pagelines.is_banner(para.text, _until_a_turn(paras[i + 1 : i + 6])):
                 state.skip(para, "site name or section above the title (page chrome)")
                 continue
             in_front = False
@@ -183,7 +188,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             state.say(NARRATOR, heading, para)
             in_bio = False
             continue
-        bio_of = _bio_subject(para.text, guest_tags, state.names) if i > last_question else None
+        bio_of = bio_subject(para.text, guest_tags, state.names) if i > last_question else None
         if bio_of:
             tag, name = bio_of
             state.names.setdefault(tag, name)
@@ -204,7 +209,6 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             continue
         if untagged and previous == INTERVIEWER:  # the answer to the question before it
             previous = GUEST
-            state.names.setdefault(GUEST, "Guest")
         state.say(previous, para.text, para)
 
     return _episode(state, title, date, lede, source)
@@ -274,10 +278,12 @@ def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
         if not line:
             flush()
             continue
+        # a line with the form of chrome stands alone unless it goes on with a sentence the line before began
+        chrome = pagelines.looks_like_chrome(line) and not (block and _mid_sentence(block[-1]))
         standalone = bool(
             tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
             or pagelines.is_category_label(line) or line.startswith("#") or turns.marker(line)
-            or turns.is_sound(line) or turns.editorial_note(line)
+            or turns.is_sound(line) or turns.editorial_note(line) or chrome
         ) or bool(split_questions and block and ends_with_question(block[-1].lines[-1]))
         if block and pagelines.is_date_label(block[-1].text) and pagelines.date_line(line):
             block[-1].text += "\n" + line  # `Published:` above the date itself
@@ -288,7 +294,7 @@ def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
             pagelines.is_chrome(block[-1].text) or pagelines.date_line(block[-1].text)
             or pagelines.is_date_label(block[-1].text)
             or pagelines.is_category_label(block[-1].text) or turns.is_sound(block[-1].text)
-            or turns.editorial_note(block[-1].text)
+            or turns.editorial_note(block[-1].text) or block[-1].chrome
         )
         if joinable and ends_a_paragraph(block[-1].lines[-1], line):
             joinable = False  # one paragraph per line (a transcript's layout): the line before ends a sentence
@@ -301,9 +307,22 @@ def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
             block[-1].end_line = number
             block[-1].lines.append(line)
         else:
-            block.append(_Para(line, number, number, False, [line]))
+            block.append(_Para(line, number, number, False, [line], chrome=chrome))
     flush()
     return paras
+
+
+def _until_a_turn(paras: list[_Para]) -> list[str]:
+    """The texts of the paragraphs before the first tagged one."""
+    tagged = next((n for n, p in enumerate(paras) if p.tag), len(paras))
+    return [p.text for p in paras[:tagged]]
+
+
+def _mid_sentence(para: _Para) -> bool:
+    """True if the paragraph's last line stops in the middle of a sentence (the next line goes on with it)."""
+    last = para.lines[-1]
+    whole = para.chrome or pagelines.is_chrome(para.text) or pagelines.date_line(para.text) or tag_match(para.text)
+    return not whole and not pagelines.is_short_line(last) and last.rstrip(CLOSING)[-1:] not in ".!?…:"
 
 
 def _read_tags(paras: list[_Para]) -> None:
@@ -320,8 +339,13 @@ def _read_tags(paras: list[_Para]) -> None:
     short_tags = {m.group("tag") for m in matches if m and m.re in (TAG_CAPS, TAG_WITH_NAME)}
     first = next((i for i, p in enumerate(paras) if not pagelines.is_category_label(p.text)
                   and not pagelines.date_line(p.text) and not pagelines.is_chrome(p.text)), -1)
+    marks = [turns.marker(p.text) if i != first else None for i, p in enumerate(paras)]
+    single = [i for i, p in enumerate(paras) if marks[i] and turns.single_letter(p.text)]
+    if len(single) < 2:  # `A. J. Miller`, `F. Scott Fitzgerald`: initials, not `Q.`/`A.` turns
+        for i in single:
+            marks[i] = None
     for i, (p, m) in enumerate(zip(paras, matches)):
-        marked = turns.marker(p.text) if i != first else None
+        marked = marks[i]
         if marked:  # `Q.` / `A.`: the interviewer, or the guest whose name the turn does not give
             p.tag, p.body = marked
             continue
@@ -374,26 +398,3 @@ def _is_heading(para: _Para) -> bool:
         return False
     first = text.lstrip("\"'“„‘»«*_")[:1]
     return first.isupper() or first.isdigit()
-
-
-def initials(name: str) -> str:
-    return "".join(w[0] for w in re.findall(r"[A-ZÀ-Þ][\w'’]*", name)).upper()
-
-
-def _bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tuple[str, str] | None:
-    """(tag, full name) if the paragraph is a bio of one of the guests."""
-    if len(text.split()) < 6:
-        return None
-    m = re.match(rf"(?:{HONORIFIC})*(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{1,3}})", text)
-    if not m:
-        return None
-    words = m.group("name").split()
-    for size in range(len(words), 1, -1):
-        candidate = " ".join(words[:size]).rstrip(".,")
-        for tag in dict.fromkeys(guest_tags):
-            known = names.get(tag)
-            if known and (candidate == known or candidate.endswith(known) or known.endswith(candidate)):
-                return tag, known
-            if not known and initials(candidate) == tag.upper():
-                return tag, candidate
-    return None

@@ -17,7 +17,7 @@ _SOUND = (
     r"laughter|laughs|laughing|crosstalk|music|outro music|intro music|applause|inaudible|pause|silence|"
     r"end of recording|lacht|lachen|gelächter|beifall|musik|break|commercial break|\d{1,2}:\d{2}(?::\d{2})?"
 )
-_SOUND_LINE = re.compile(rf"^(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)|COMMERCIAL BREAK|MUSIC)$", re.I)
+_SOUND_LINE = re.compile(rf"^(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)|(?-i:COMMERCIAL BREAK|MUSIC))$", re.I)
 _LEADING_SOUNDS = re.compile(rf"^(?:\s*(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)))+\s*", re.I)
 _NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor'?s note|Anmerkung(?: der Redaktion)?|Hinweis)\s*:.*)\]$", re.I | re.S)
 
@@ -33,10 +33,16 @@ def marker(text: str) -> tuple[str, str] | None:
     if bare:
         return INTERVIEWER, bare.group("rest").strip()
     m = _MARKER.match(text.strip())
-    if not m:
-        return None
+    if not m or len(m.group("marker")) == 1 and re.match(r"[A-Z]\.\s", m.group("rest") or ""):
+        return None  # `A. J. Miller`: initials
     asks = m.group("marker").casefold() in ("q", "f", "frage", "question")
     return (INTERVIEWER if asks else GUEST), (m.group("rest") or "").strip()
+
+
+def single_letter(text: str) -> bool:
+    """True for a turn marked with one letter (`Q.`, `A:`): it may be someone's initial instead."""
+    m = _MARKER.match(text.strip())
+    return bool(m and len(m.group("marker")) == 1) or bool(_BARE_Q.match(text.strip()))
 
 
 def is_sound(text: str) -> bool:
@@ -68,7 +74,8 @@ def ends_a_paragraph(before: str, line: str) -> bool:
     """True where a long line that ends a statement is followed by one that opens a sentence: a paragraph per line.
     A line that ends with a question is left to the rules for questions (it may be an answer's own question)."""
     end = before.rstrip(CLOSING)[-1:]
-    return len(before) >= 60 and end in ".!…" and line[:1].isupper()
+    asks = line.rstrip(CLOSING).endswith("?")  # a question with its lead-in sentence: one paragraph
+    return len(before) >= 60 and end in ".!…" and line[:1].isupper() and not asks
 
 
 SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»«)\]]*)(?=\s|$)")

@@ -5,8 +5,9 @@ forms, scripts and figures are left out; where the page has an `article` (or `ma
 only it is read. Headings, paragraphs, list items and quotes become the lines and
 paragraphs the splitter reads from copied text, so that a page and its copied text split
 the same way. The title comes from the article's `h1` (else the page's `og:title` or
-`title`), the date from `article:published_time` or the first `time` element, the author
-(`author` or `article:author`) as a byline, which is listed with the lines not voiced.
+`title`), the date from `article:published_time` or the first `time` element (ISO dates only).
+Where the `article` is a small part of the page (comments in an `article`, the story in plain
+`div`s), the whole page is read.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import re
 from html import unescape
 from html.parser import HTMLParser
 
-SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "aside", "footer", "form", "button", "figure",
-           "iframe", "select", "dialog"}  # fmt: skip
+SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "aside", "footer", "button", "figure",
+           "iframe", "select", "dialog", "textarea"}  # fmt: skip
 """Elements whose text is never read."""
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "dd", "dt", "pre", "div", "section",
           "article", "main", "header", "tr", "table", "ul", "ol", "dl", "body", "td"}  # fmt: skip
@@ -36,16 +37,21 @@ def page_text(html: str) -> str:
     reader = _Reader()
     reader.feed(html)
     reader.close()
-    blocks = reader.article_blocks or reader.blocks
-    title = reader.title or reader.meta.get("og:title") or reader.page_title
-    lines = [title] if title else []
-    published = reader.meta.get("article:published_time") or reader.time
+    size = lambda blocks: sum(len(b) for b in blocks)  # noqa: E731
+    # the article, unless it is a small part of the page (comments in an `article`, the story in plain `div`s)
+    blocks = reader.article_blocks if size(reader.article_blocks) >= 0.4 * size(reader.blocks) else reader.blocks
+    parts = [p.strip() for p in re.split(r"\s[|–—-]\s", reader.page_title) if p.strip()]  # `Story – Site`
+    named = next((p for p in parts if p in blocks), "")  # the part of the page's title that heads the story
+    title = reader.article_title or reader.meta.get("og:title") or named or reader.title or reader.page_title
+    blocks = [b for b in blocks if b not in parts or b == title]  # the site's name, as the page's title has it
+    lines = [" ".join(title.split())] if title else []
+    published = next((d for d in (reader.meta.get("article:published_time"), reader.time) if d and _ISO.match(d)), "")
     if published:
         lines.append(f"Published: {published[:10]}")
-    author = reader.meta.get("author") or reader.meta.get("article:author")
-    if author and not author.startswith("http"):
-        lines.append(f"By {' '.join(author.split())}")  # a byline: listed among the lines not voiced
     return "\n\n".join([*lines, *(b for b in blocks if b != title)]) + "\n"
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 class _Reader(HTMLParser):
@@ -56,7 +62,8 @@ class _Reader(HTMLParser):
         self.blocks: list[str] = []
         self.article_blocks: list[str] = []
         self.meta: dict[str, str] = {}
-        self.title = self.page_title = self.time = ""
+        self.title = self.page_title = self.time = self.article_title = ""
+        self._pre = 0
         self._open: list[str] = []
         self._skipping = 0
         self._in_article = 0
@@ -71,7 +78,7 @@ class _Reader(HTMLParser):
             if key and "content" in attributes:
                 self.meta.setdefault(key.lower(), attributes["content"])
             return
-        if tag == "time" and not self.time and attributes.get("datetime"):
+        if tag == "time" and not self.time and not self._skipping and _ISO.match(attributes.get("datetime", "")):
             self.time = attributes["datetime"]
         if tag in _VOID:
             if tag == "br" and not self._skipping:
@@ -86,7 +93,8 @@ class _Reader(HTMLParser):
             self._in_article += 1
         if tag == "header" and not site_header:
             self._article_header += 1
-        self._in_title = tag == "title"
+        self._in_title = tag == "title" and not self._skipping and not self.page_title  # not an `svg`'s title
+        self._pre += tag == "pre"
         self._open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
@@ -102,6 +110,8 @@ class _Reader(HTMLParser):
                 self._in_article -= 1
             if closed == "header" and self._article_header and not self._skipping:
                 self._article_header -= 1
+            if closed == "pre":
+                self._pre -= 1
             if closed == tag:
                 break
         self._in_title = False
@@ -109,8 +119,8 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_title:
             self.page_title += data.strip()
-        elif not self._skipping:
-            self._text.append(data)
+        elif not self._skipping:  # line breaks in the HTML source are spaces, except in `pre`
+            self._text.append(data if self._pre else " ".join(data.split("\n")))
 
     def _flush(self, heading: bool = False) -> None:
         text = "\n".join(" ".join(part.split()) for part in unescape("".join(self._text)).split("\n"))
@@ -120,6 +130,8 @@ class _Reader(HTMLParser):
             return
         if heading and not self.title:
             self.title = text
+        if heading and self._in_article and not self.article_title:
+            self.article_title = text
         if self._article_header and not heading and len(text.split()) <= 4:
             return  # a kicker, a byline or a date above the article: its title and date are taken apart
         self.blocks.append(text)
