@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import PodcastError, ScriptError
-from .render import RenderResult, Reporter, render
-from .speech.engines import create_engine
+from .render import RenderResult, Reporter, render, start_engine
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +96,8 @@ def render_all(
         check_show_files(scripts, cast_file, cover)
     refused = clashes(scripts)
     rendered, fresh, failed = [], [], []
-    engine = None
+    engine = start_engine(engine_name)  # if it cannot start, each render reports it after its script's own errors
     try:
-        try:
-            engine = create_engine(engine_name)
-        except PodcastError:
-            engine = None  # each render reports it, after its script's own errors
         advance = reporter.stage("Episodes", len(scripts))
         for script in scripts:
             reporter.episode(f"{script}:")

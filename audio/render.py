@@ -94,10 +94,7 @@ def render(
     reporter = reporter or Reporter()
     owned = None
     if engine is None:
-        try:  # a bad engine name is reported where it was before: after the script's own errors
-            engine = owned = create_engine(engine_name)
-        except PodcastError:
-            engine = None
+        engine = owned = start_engine(engine_name)
     try:
         planned = plan(request, engine)
         engine = engine or create_engine(engine_name)
@@ -106,6 +103,15 @@ def render(
     finally:
         if owned is not None:
             owned.close()
+
+
+def start_engine(name: str) -> SpeechEngine | None:
+    """The engine called `name`, or None if it cannot start: its error is raised again after the script's own
+    (a bad script is reported first, whatever the engine)."""
+    try:
+        return create_engine(name)
+    except PodcastError:
+        return None
 
 
 def carry_out(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, reporter: Reporter, workers=None):

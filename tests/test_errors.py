@@ -529,23 +529,17 @@ def test_interrupted_render_loses_nothing(sig, moment, kill_base, tmp_path):
 
 @pytest.mark.espeak
 @pytest.mark.slow
-def test_ctrl_c_while_starting(kill_base, tmp_path):
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "importing",  # while the tool is imported
+        "parsed",  # before a command handles it: typer turns such a Ctrl-C into exit code 130 without a word
+    ],
+)
+def test_ctrl_c_while_starting_is_one_line(moment, kill_base, tmp_path):
     root, env = _copy_project(kill_base, tmp_path, warm=True)
     before = files(root / "dist")
-    process = _start_stopped(root, env, tmp_path / "render", "importing")  # while the tool is imported
-    code = resume(process, signal.SIGINT)
-    _end_session(process)
-    assert files(root / "dist") == before
-    one_error(code, (tmp_path / "render.err").read_text(), 130, None, "error: interrupted")
-
-
-@pytest.mark.espeak
-@pytest.mark.slow
-def test_ctrl_c_before_a_command_handles_it_is_one_line(kill_base, tmp_path):
-    # typer turns a Ctrl-C it sees itself into exit code 130 without a word: it must be reported all the same
-    root, env = _copy_project(kill_base, tmp_path, warm=True)
-    before = files(root / "dist")
-    process = _start_stopped(root, env, tmp_path / "render", "parsed")
+    process = _start_stopped(root, env, tmp_path / "render", moment)
     code = resume(process, signal.SIGINT)
     _end_session(process)
     assert files(root / "dist") == before

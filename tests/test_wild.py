@@ -17,10 +17,15 @@ FLOOR = 0.99
 rise."""
 
 
-def split(text: str, tmp_path) -> list[tuple[str, str]]:
+def episode_of(text: str, tmp_path):
+    """The split of a script with this text."""
     script = tmp_path / "wild.txt"
     script.write_text(text, encoding="utf-8")
-    return [(s.speaker, s.text) for s in load_episode(script).segments]
+    return load_episode(script)
+
+
+def split(text: str, tmp_path) -> list[tuple[str, str]]:
+    return [(s.speaker, s.text) for s in episode_of(text, tmp_path).segments]
 
 
 def test_q_and_a_markers_with_a_full_stop_a_colon_or_a_word(tmp_path):
@@ -53,9 +58,7 @@ def test_sounds_and_timestamps_are_not_voiced_and_notes_are_the_narrators(tmp_pa
     text = "A title\n\nHow did it start?\n\nJS: [LAUGHTER] With a loom.\n\n[CROSSTALK]\n\n[27:32]\n\n"
     text += "COMMERCIAL BREAK\n\n"
     text += "RK: (laughs) Yes.\n\n[Note: This interview was edited.]\n"
-    script = tmp_path / "sounds.txt"
-    script.write_text(text, encoding="utf-8")
-    episode = load_episode(script)
+    episode = episode_of(text, tmp_path)
     assert [(s.speaker, s.text) for s in episode.segments][1:] == [
         ("interviewer", "How did it start?"), ("JS", "With a loom."), ("RK", "Yes."),
         ("narrator", "Note: This interview was edited."),
@@ -77,18 +80,14 @@ def test_a_bare_q_and_a_long_tag_then_its_initials(tmp_path):
 def test_the_interviewers_name_when_the_text_gives_it(tmp_path):
     text = "A title\n\nLena Park (LP): How did you start?\n\nFrederico Silva (FSM): By fixing a typo.\n\n"
     text += "LP: And then?\n\nFSM: Then a bug.\n\nLP: Why stay?\n\nFSM: The people.\n"
-    script = tmp_path / "named.txt"
-    script.write_text(text, encoding="utf-8")
-    assert load_episode(script).speaker("interviewer").name == "Lena Park"
+    assert episode_of(text, tmp_path).speaker("interviewer").name == "Lena Park"
 
 
 def test_a_show_with_two_hosts_and_a_guest(tmp_path):
     text = "Ep. 1: Sourdough\n\nKATHY: Welcome. I'm Kathy.\nMOLLY: And I'm Molly.\nKATHY: Our guest is Rafael. Hi?\n"
     text += "RAFAEL: Hello, and thanks for having me on the show today.\nMOLLY: So what is a starter?\n"
     text += "RAFAEL: Flour and water, colonised by wild yeast and by lactic acid bacteria, all of them.\n"
-    script = tmp_path / "show.txt"
-    script.write_text(text, encoding="utf-8")
-    episode = load_episode(script)
+    episode = episode_of(text, tmp_path)
     assert [(s.tag, s.name, s.role) for s in episode.speakers] == [
         ("narrator", "Narrator", "narrator"), ("interviewer", "Kathy", "interviewer"),
         ("MOLLY", "Molly", "interviewer"), ("RAFAEL", "RAFAEL", "guest"),
@@ -191,8 +190,6 @@ def test_initials_are_no_markers_and_answering_guests_no_hosts(tmp_path):
     text = "A title\n\nLena Park (LP): Dr. Ortiz, what did you find?\n\nDr. Ben Ortiz (BO): Two degrees.\n\n"
     text += "LP: Professor Chen?\n\nProf. Cara Chen (CC): The same, street by street, for twenty years now.\n\n"
     text += "F. Scott Fitzgerald wrote about heat, LP said.\n\nBO: I agree.\n"
-    script = tmp_path / "panel.txt"
-    script.write_text(text, encoding="utf-8")
-    episode = load_episode(script)
+    episode = episode_of(text, tmp_path)
     assert {s.tag: s.role for s in episode.speakers}["BO"] == "guest"
     assert "interviewer" not in [s.speaker for s in episode.segments if s.text.startswith("Scott")]

@@ -1,6 +1,12 @@
-"""Times for people and for subtitle files: one formatter, `[h:]mm:ss[.mmm]`."""
+"""Times and dates for people and for subtitle files: `[h:]mm:ss[.mmm]`, `2 February 2025`."""
 
 from __future__ import annotations
+
+import datetime
+
+# English month names of our own: strftime("%B") follows the process's locale.
+MONTHS = ("January", "February", "March", "April", "May", "June",
+          "July", "August", "September", "October", "November", "December")  # fmt: skip
 
 
 def clock(ms: int, *, fraction: str | None = ".", hours: bool = False, minute_digits: int = 1) -> str:
@@ -21,3 +27,8 @@ def clock(ms: int, *, fraction: str | None = ".", hours: bool = False, minute_di
         head = f"{m:0{minute_digits}d}"
     text = f"{head}:{s:02d}"
     return f"{text}{fraction}{millis:03d}" if fraction else text
+
+
+def date_for_people(day: datetime.date) -> str:
+    """A date as people read it, in English whatever the locale: `2 February 2025`."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

@@ -14,7 +14,7 @@ from html import escape
 from importlib import resources
 from urllib.parse import quote
 
-from .clock import clock
+from .clock import clock, date_for_people
 
 
 def _asset(name: str) -> str:
@@ -52,7 +52,7 @@ def _date(iso: str | None) -> str:
         day = datetime.date.fromisoformat(iso)
     except ValueError:
         return escape(iso)
-    return f'<time datetime="{escape(iso)}">{day.day} {day.strftime("%B")} {day.year}</time>'
+    return f'<time datetime="{escape(iso)}">{date_for_people(day)}</time>'
 
 
 def _chapter_list(chapters: list[dict]) -> str:

@@ -11,11 +11,7 @@ import re
 from html import escape
 from urllib.parse import quote
 
-from .clock import clock
-
-# English month names of our own: strftime("%B") follows the process's locale.
-_MONTHS = ("January", "February", "March", "April", "May", "June",
-           "July", "August", "September", "October", "November", "December")  # fmt: skip
+from .clock import clock, date_for_people
 
 # Short enough to keep here; the player's longer stylesheet is a file of its own.
 _CSS = """
@@ -68,7 +64,7 @@ def _date(iso: str | None) -> str:
     day = _day(iso)
     if day is None:
         return escape(str(iso)) if iso else ""
-    return f'<time datetime="{day.isoformat()}">{day.day} {_MONTHS[day.month - 1]} {day.year}</time>'
+    return f'<time datetime="{day.isoformat()}">{date_for_people(day)}</time>'
 
 
 def _duration(seconds: float) -> str:
