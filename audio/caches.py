@@ -39,6 +39,12 @@ class CacheFolder:
         self.parts = PartStore(self.root / "parts")
         self.voices = CheckedVoices(self.root / "voices.json")
 
+    def prune(self, used: set[str]) -> None:
+        """Keep the folder from growing without end: drop what older versions kept, and parts long unused."""
+        for old in OLD_FOLDERS:
+            shutil.rmtree(self.root / old, ignore_errors=True)
+        self.parts.prune(used)
+
     def check(self) -> None:
         """Raise `OutputError` if the folder cannot be a cache folder: it, or a folder above it, is a file."""
         for folder in [self.root, *self.root.parents]:

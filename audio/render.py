@@ -191,7 +191,7 @@ def assemble(
         texts = pending.result()
     reporter.note(f"encoded {encoded} of {len(layout.parts)} parts, {len(layout.parts) - encoded} from the cache")
     write_episode(planned.output, parts, timeline, metadata(episode, cast), planned.cover, texts)
-    cache.parts.prune({p.key for p in layout.parts})
+    cache.prune({p.key for p in layout.parts})
     minutes = timeline.length / timeline.sample_rate / 60
     reporter.note(f"wrote {planned.output} ({minutes:.1f} min, {len(timeline.chapters)} chapters)")
     return timeline

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -49,7 +48,6 @@ class PartStore:
 
         A part is a segment's worth: a thousand is about twenty episodes like the example.
         """
-        shutil.rmtree(self.folder.parent / "chapters", ignore_errors=True)  # whole chapters, before parts
         try:
             for leftover in self.folder.glob(".tmp-*"):  # a killed render's, not another one's running now
                 if time.time() - leftover.stat().st_mtime > 3600:

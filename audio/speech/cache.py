@@ -13,7 +13,6 @@ import io
 import json
 import logging
 import os
-import shutil
 import warnings
 import wave
 from dataclasses import asdict
@@ -75,14 +74,6 @@ class SegmentCache:
         if not self.root.is_dir():
             return []
         return [p for p in self.root.glob("??/*.wav") if not p.name.startswith(".")]  # `.tmp-`: a write cut short
-
-    def clear(self) -> int:
-        """Delete every entry; returns how many there were."""
-        count = len(self.entries())
-        for sub in self.root.glob("??"):
-            if sub.is_dir():
-                shutil.rmtree(sub, ignore_errors=True)
-        return count
 
     def path(self, key: str) -> Path:
         """Where the entry for `key` lives."""
