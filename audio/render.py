@@ -122,10 +122,10 @@ def carry_out(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, rep
         return _up_to_date(planned, reporter)
     if planned.force or missing_jobs(planned.all_jobs, cache.speech, engine.sample_rate):
         engine.warm_up()  # the speech server takes a tenth of a second to start: it does while voices are checked
-    check_voices(engine, planned.voices, planned.cast, cache.voices)
     overridden = {s: planned.segment_voices[s] for s in planned.cast.overrides if s in planned.segment_voices}
-    check_voices(engine, {s: v for s, v in overridden.items() if v not in planned.voices.values()}, planned.cast,
-                 cache.voices)  # fmt: skip
+    # the speakers' voices, then overridden segments' voices no speaker has, in one check (one read of voices.json)
+    extra = {s: v for s, v in overridden.items() if v not in planned.voices.values()}
+    check_voices(engine, {**planned.voices, **extra}, planned.cast, cache.voices)
     return execute(planned, engine, cache, reporter, workers)
 
 
