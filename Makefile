@@ -27,9 +27,10 @@ install: $(BIN)/python
 # the dependencies, installed again when pyproject.toml changes.
 install-test: $(VENV)/.test-installed
 
+# The extras too (Piper), so that their tests run; without them those tests are skipped.
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	rm -rf build
-	$(PIP) install '.[test]'
+	$(PIP) install '.[test,piper]'
 	touch $@
 
 episode: install
@@ -52,6 +53,7 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench.natural
 
 clean:
 	rm -rf $(VENV) build *.egg-info dist/*.mp3 dist/*.json dist/*.vtt dist/*.srt dist/*.html

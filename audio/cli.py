@@ -160,15 +160,29 @@ def split(
 @app.command()
 def voices(
     script: ScriptArg = None,
+    name: Annotated[
+        Optional[str], typer.Argument(help="After `install`: the Piper voice to fetch, e.g. en_US-lessac-medium.")
+    ] = None,
     preview: Annotated[
         Optional[str], typer.Option("--preview", help="Render a short sample of this speaker to dist/.")
     ] = None,
     cast: Annotated[Optional[Path], typer.Option("--cast", help="Cast file, merged over voices/default.toml.")] = None,
     language: Annotated[str, typer.Option("--language", help="Only voices whose language starts with this.")] = "en",
+    engine: Annotated[
+        str, typer.Option("--engine", help="Whose voices to list: espeak, or piper (the voice models found).")
+    ] = "espeak",
+    force: Annotated[bool, typer.Option("--force", help="With install: fetch it again even if it is there.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="With install: no progress.")] = False,
 ) -> None:
-    """List the engine's voices and variants, and the cast of a script."""
-    from .voices import cast_rows, list_voices, render_preview
+    """List the engine's voices (or Piper's models) and the cast of a script. `podcast voices install NAME`
+    fetches a Piper voice into the user's voice folder (from $PODCAST_VOICES_URL, by default Piper's collection)."""
+    from .voices import cast_rows, list_models, list_voices, render_preview
 
+    if script is not None and str(script) == "install":
+        if not name:
+            fail("say which voice to install: podcast voices install NAME (e.g. en_US-lessac-medium)", ExitCode.USAGE)
+        _install(name, force, quiet)
+        return
     if preview:
         path = run_action(lambda: render_preview(script, preview, cast))
         print(path)
@@ -176,17 +190,37 @@ def voices(
     from rich.console import Console
     from rich.table import Table
 
-    engine_voices, variants, casting = run_action(lambda: (*list_voices(language), cast_rows(script, cast)))
-    table = Table("voice", "name", "language", title=f"Voices ({language or 'all'})")
-    for v in engine_voices:
-        table.add_row(v.id.rsplit("/", 1)[-1], v.name, v.language)
     console = Console(highlight=False)
-    console.print(table)
-    console.print("Variants: " + " ".join(variants))
-    cast_table = Table("speaker", "voice", "variant", "rate", "pitch", "volume", title="Cast")
+    if engine == "piper":
+        table = Table("model", "language", "quality", "rate", "speakers", "found in", title="Piper voice models")
+        for m in run_action(lambda: list_models(language, script)):
+            speakers = f"{m.count}: {', '.join(list(m.speakers)[:3])}, …" if m.count > 3 else str(m.count)
+            table.add_row(m.name, m.language, m.quality, str(m.sample_rate), speakers, m.where)
+        console.print(table)
+    elif engine != "espeak":
+        fail(f"unknown --engine {engine!r}; use espeak or piper", ExitCode.USAGE)
+    else:
+        engine_voices, variants = run_action(lambda: list_voices(language))
+        table = Table("voice", "name", "language", title=f"Voices ({language or 'all'})")
+        for v in engine_voices:
+            table.add_row(v.id.rsplit("/", 1)[-1], v.name, v.language)
+        console.print(table)
+        console.print("Variants: " + " ".join(variants))
+    casting = run_action(lambda: cast_rows(script, cast))
+    cast_table = Table("speaker", "engine", "voice", "variant", "rate", "pitch", "volume", title="Cast")
     for row in casting:
         cast_table.add_row(*row)
     console.print(cast_table)
+
+
+def _install(name: str, force: bool, quiet: bool) -> None:
+    from .speech.engines.piper_models import user_voice_folder
+    from .speech.voicefetch import install_voice
+
+    folder = user_voice_folder()
+    written = run_shown(quiet, lambda progress: install_voice(name, folder, force=force, stage=progress.stage))
+    if not quiet:
+        print(f"{name} is installed in {folder}" if written else f"{name} is already installed in {folder}")
 
 
 @app.command()
@@ -224,14 +258,30 @@ def revoice(
     ] = None,
     cache_dir: CacheOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
-    engine: Annotated[str, typer.Option("--engine", help="Speech engine: espeak, or tone for tests.")] = "espeak",
+    engine: Annotated[
+        Optional[str], typer.Option("--engine", help="New engine for the segment: espeak, or piper (with --model).")
+    ] = None,
+    model: Annotated[
+        Optional[str], typer.Option("--model", help="New Piper voice model (see `podcast voices --engine piper`).")
+    ] = None,
+    speaker: Annotated[
+        Optional[str], typer.Option("--speaker", help="New speaker of a Piper model with several (name or number).")
+    ] = None,
+    length_scale: Annotated[
+        Optional[float], typer.Option("--length-scale", help="New Piper pace: 1.0 the model's own, 1.2 slower.")
+    ] = None,
+    cast: Annotated[
+        Optional[Path], typer.Option("--cast", help="The cast the episode is rendered with; the change is kept in it. "
+                                                    "Default: voices/<script name>.toml.")
+    ] = None,
 ) -> None:
     """Change one segment's voice or words, keep it in voices/<script>.toml, update the episode."""
     from .revoice import revoice as run_revoice
 
-    changes = dict(voice=voice, variant=variant, rate=rate, pitch=pitch, volume=volume, text=text)
+    changes = dict(voice=voice, variant=variant, rate=rate, pitch=pitch, volume=volume, text=text, engine=engine,
+                   model=model, speaker=speaker, length_scale=length_scale)  # fmt: skip
     result = run_shown(
-        quiet, lambda progress: run_revoice(segment, script, out, cache_dir, progress, engine, **changes)
+        quiet, lambda progress: run_revoice(segment, script, out, cache_dir, progress, cast_file=cast, **changes)
     )
     if not quiet:
         stderr_console().print(f"synthesized {result.synthesized} segment(s), {result.cached} from the cache")

@@ -25,6 +25,7 @@ def describe_tools(speak: bool = False) -> list[str]:
             engine.close()
     except PodcastError as exc:
         lines.append(f"engine: NOT AVAILABLE ({exc})")
+    lines += _piper_lines()
     try:
         path, origin = find_ffmpeg()
         lines.append(f"ffmpeg: {ffmpeg_version(path)}, {origin} ({path})")
@@ -37,3 +38,15 @@ def describe_tools(speak: bool = False) -> list[str]:
     except PodcastError as exc:
         lines.append(f"cache: {cache.root} (NOT USABLE: {exc})")
     return lines
+
+
+def _piper_lines() -> list[str]:
+    """The Piper engine (an extra): installed or not, and the voice models found."""
+    from .speech.engines.piper_models import PIPER_INSTALL, list_models
+    from .speech.voicespec import installed
+
+    if not installed("piper"):
+        return [f"piper: not installed (natural voices: {PIPER_INSTALL})"]
+    models = list_models()
+    found = ", ".join(f"{m.name} ({m.where})" for m in models) or "none; `podcast voices install NAME` adds one"
+    return [f"piper: installed; voice models: {found}"]

@@ -148,10 +148,24 @@ class Voice:
     """Base pitch, 0–100 (espeak-ng's scale)."""
     volume: float = 1.0
     """Loudness, 0.0–2.0 before levelling."""
+    engine: str = ""
+    """The engine that speaks it (`espeak`, `piper`); empty: the render's engine (`--engine`)."""
+    model: str = ""
+    """The voice model's file, for an engine that speaks with models (Piper); `name` is the model's name."""
+    speaker: str = ""
+    """A speaker of a model with several (a name or a number); empty: the model's default."""
+    length_scale: float | None = None
+    """Piper's pace: 1.0 the model's own, 2.0 twice as slow; None: from `rate` (170 is the model's own pace)."""
+    noise_scale: float | None = None
+    """Piper's variation of the voice; None: the model's."""
+    noise_w_scale: float | None = None
+    """Piper's variation of the phonemes' lengths; None: the model's."""
 
     @property
     def label(self) -> str:
-        """The voice as espeak-ng names it, `name+variant`."""
+        """The voice as its engine names it: `name+variant` (espeak-ng), `model#speaker` (Piper)."""
+        if self.speaker:
+            return f"{self.name}#{self.speaker}"
         return f"{self.name}+{self.variant}" if self.variant else self.name
 
 
@@ -211,6 +225,11 @@ class Mastering:
     """Ceiling for true peaks, in dBTP."""
 
 
+OVERRIDE_SETTINGS = ("engine", "voice", "model", "speaker", "variant", "rate", "pitch", "volume", "length_scale",
+                     "noise_scale", "noise_w_scale")  # fmt: skip
+"""The voice settings an override may change, in the order they are reported."""
+
+
 @dataclass(frozen=True)
 class Override:
     """A change to one segment, kept in the episode's cast file by `podcast revoice`."""
@@ -229,6 +248,18 @@ class Override:
     """New base pitch."""
     volume: float | None = None
     """New volume."""
+    engine: str | None = None
+    """New engine (`piper`, `espeak`)."""
+    model: str | None = None
+    """New voice model (Piper)."""
+    speaker: str | None = None
+    """New speaker of the model."""
+    length_scale: float | None = None
+    """New pace (Piper)."""
+    noise_scale: float | None = None
+    """New variation of the voice (Piper)."""
+    noise_w_scale: float | None = None
+    """New variation of the phonemes' lengths (Piper)."""
     text: str | None = None
     """New words to say (the transcript shows them too)."""
 
@@ -251,6 +282,8 @@ class Cast:
     """Per-segment changes, by segment id."""
     sources: tuple[Path, ...] = ()
     """The cast files this cast was read from, most specific last."""
+    project: Path | None = None
+    """The project it belongs to (where `voices/models/` is looked for)."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import logging
 import os
 import stat
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
@@ -34,7 +34,8 @@ from .publish.sidecars import read_manifest, sidecar_paths
 from .sound.encode import Mp3Settings
 from .sound.loudness import CALIBRATION_TEXT
 from .speech.cache import cache_key
-from .speech.engines import SpeechEngine, create_engine
+from .speech.engines import SpeechEngine
+from .speech.engines.ensemble import Ensemble, create_engines, ensemble
 from .speech.synth import Job
 from .text.reading import read_script_bytes
 
@@ -156,7 +157,10 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     episode, segment_voices, applied, stale = apply_overrides(episode, voices, cast)
     for line in stale:  # said at once: also when the engine or the cover fails next
         log.warning("%s", line)
-    engine = engine or create_engine(request.engine_name)  # raises the error that stopped it before
+    engine = ensemble(engine or create_engines(request.engine_name))  # raises the error that stopped it before
+    # every voice names its engine (the manifest says which spoke each segment)
+    voices = {who: _engine_named(v, engine) for who, v in voices.items()}
+    segment_voices = {who: _engine_named(v, engine) for who, v in segment_voices.items()}
     jobs = tuple(
         Job(_key(lexicon.apply(s.text), segment_voices[s.id], engine), lexicon.apply(s.text), segment_voices[s.id],
             f"segment {s.id}")
@@ -232,11 +236,15 @@ def _fresh(previous: dict | None, output: Path, *, inputs: str = "", digest: str
     return bool(inputs and previous.get("inputs") == inputs or digest and previous.get("digest") == digest)
 
 
-def _key(text: str, voice: Voice, engine: SpeechEngine) -> str:
-    return cache_key(text, voice, engine.name, engine.version(), engine.sample_rate)
+def _engine_named(voice: Voice, engine: SpeechEngine) -> Voice:
+    return voice if voice.engine else replace(voice, engine=engine.name)
 
 
-def calibration_jobs(jobs: tuple[Job, ...] | list[Job], engine: SpeechEngine) -> dict[Voice, Job]:
+def _key(text: str, voice: Voice, engine: Ensemble) -> str:
+    return cache_key(text, voice, *engine.key_parts(voice), engine.sample_rate)
+
+
+def calibration_jobs(jobs: tuple[Job, ...] | list[Job], engine: Ensemble) -> dict[Voice, Job]:
     """One reading of the calibration text for each voice that `jobs` use (see `sound.loudness`)."""
     return {
         voice: Job(_key(CALIBRATION_TEXT, voice, engine), CALIBRATION_TEXT, voice,
@@ -285,6 +293,10 @@ def input_fingerprint(script: Path, raw: bytes, request: RenderRequest, engine: 
                 return ""
             digest.update(b"\0cover\0" + Path(picture).read_bytes())
         digest.update(f"\0{engine.name} {engine.version()} {engine.sample_rate}".encode())
+        if any(b"piper" in read[path] for path in casts):  # a model or Piper installed or changed since is seen
+            from .speech.engines.piper_models import folders_state
+
+            digest.update(folders_state(project_root(script)).encode())
     except (OSError, ValueError, PodcastError):
         return ""
     return digest.hexdigest()

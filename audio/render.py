@@ -25,7 +25,8 @@ from .plan import RenderPlan, RenderRequest, plan
 from .publish.sidecars import read_manifest, sidecar_paths
 from .sound.encode import Mp3Settings
 from .speech.cache import default_cache_dir
-from .speech.engines import SpeechEngine, create_engine
+from .speech.engines import SpeechEngine
+from .speech.engines.ensemble import create_engines, ensemble
 from .speech.synth import missing_jobs, synthesize_jobs
 from .speech.voicecheck import check_voices
 
@@ -95,9 +96,11 @@ def render(
     owned = None
     if engine is None:
         engine = owned = start_engine(engine_name)
+    else:  # an engine the caller started: the engines a cast names beside it are this render's
+        engine = ensemble(engine)
     try:
         planned = plan(request, engine)
-        engine = engine or create_engine(engine_name)
+        engine = engine or create_engines(engine_name)
         cache = CacheFolder(cache_dir or default_cache_dir())
         return carry_out(planned, engine, cache, reporter, workers)
     finally:
@@ -109,7 +112,7 @@ def start_engine(name: str) -> SpeechEngine | None:
     """The engine called `name`, or None if it cannot start: its error is raised again after the script's own
     (a bad script is reported first, whatever the engine)."""
     try:
-        return create_engine(name)
+        return create_engines(name)
     except PodcastError:
         return None
 

@@ -9,17 +9,20 @@ from pathlib import Path
 
 from .caches import CacheFolder
 from .errors import CastError, OutputError, PodcastError
-from .model import Override
+from .model import OVERRIDE_SETTINGS, Override
 from .paths import episode_cast_path, is_stream
 from .plan import default_output, default_script
 from .render import RenderResult, Reporter, locked, render
 from .speech.cache import default_cache_dir
 from .speech.cast import assign_voices, load_cast, override_voice
-from .speech.engines import create_engine
+from .speech.engines.ensemble import create_engines
 from .speech.voicecheck import check_voice
 from .text.script import MAX_SEGMENT_CHARS, load_episode
 
-CHANGES = ("voice", "variant", "rate", "pitch", "volume", "text")
+CHANGES = (*OVERRIDE_SETTINGS, "text")
+_BELONGS = {"voice": ("variant", "model", "speaker", "engine"), "model": ("voice", "variant", "speaker", "engine"),
+            "engine": ("voice", "variant", "model", "speaker")}  # fmt: skip
+"""What a new voice, model or engine replaces of an earlier override, unless it is given again."""
 
 
 def nearest_ids(wanted: str, ids: list[str], n: int = 3) -> list[str]:
@@ -35,12 +38,14 @@ def revoice(
     cache_dir: Path | None = None,
     reporter: Reporter | None = None,
     engine_name: str = "espeak",
+    cast_file: Path | None = None,
     **changes,
 ) -> RenderResult:
     """Change one segment's voice settings or words, keep the change, re-render what it touches.
 
-    `changes` are any of voice, variant, rate, pitch, volume, text. The override is
-    written to `voices/<script name>.toml` (created if missing) so that later renders
+    `changes` are any of `CHANGES` (engine, voice, model, speaker, …, text). The override is
+    written to `voices/<script name>.toml` (created if missing), or to `cast_file` (the cast the
+    episode is rendered with, `--cast`), so that later renders
     keep it; only this segment is synthesized again (and a new voice's calibration reading).
     """
     changes = _checked(changes)
@@ -55,20 +60,23 @@ def revoice(
         hint = f"; nearest: {', '.join(near)}" if near else ""
         raise PodcastError(f"no segment {segment_id!r} in {script}{hint} (`podcast split` lists them)")
 
-    cast_path = episode_cast_path(script)
-    cast = load_cast(script)
+    cast_path = Path(cast_file) if cast_file else episode_cast_path(script)
+    cast = load_cast(script, cast_file)
     previous = cast.overrides.get(segment_id)
     merged = {k: getattr(previous, k) for k in CHANGES} if previous and previous.original == segment.text else {}
     merged = {k: v for k, v in merged.items() if v is not None}
-    if "voice" in changes and "variant" not in changes:
-        merged.pop("variant", None)  # a new voice brings its own variant unless one is named
+    for key, replaced in _BELONGS.items():
+        if key in changes:  # a new voice brings its own variant (or speaker) unless one is named
+            for other in replaced:
+                if other not in changes:
+                    merged.pop(other, None)
     merged.update(changes)
     override = Override(segment=segment_id, original=segment.text, **merged)
     base = assign_voices(episode, cast)[segment.speaker]
-    engine = create_engine(engine_name)
+    engine = create_engines(engine_name)
     try:
         engine.warm_up()
-        voice = override_voice(base, override)
+        voice = override_voice(base, override, cast)
         try:  # a voice heard before (at other settings): its new settings are checked, no speech is made
             check_voice(engine, voice, CacheFolder(cache_dir or default_cache_dir()).voices)
         except ValueError as exc:
@@ -77,7 +85,8 @@ def revoice(
             pass  # a render of the episode at work refuses this one (exit 9) before the override is written
         write_override(cast_path, override)
         # the same engine: the voice it has just checked is not checked again
-        return render(script, output, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name, engine=engine)
+        return render(script, output, cast_file, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name,
+                      engine=engine)  # fmt: skip
     finally:
         engine.close()
 
@@ -89,7 +98,8 @@ def _checked(changes: dict) -> dict:
     if unknown:
         raise PodcastError(f"cannot change {sorted(unknown)[0]!r}; change one of {', '.join(CHANGES)}")
     if not changes:
-        raise PodcastError("say what to change: --voice, --variant, --rate, --pitch, --volume or --text")
+        raise PodcastError("say what to change: --voice, --variant, --rate, --pitch, --volume, --text, "
+                           "or for Piper --engine piper --model, --speaker, --length-scale")
     text = changes.get("text")
     if text is not None and not str(text).strip():
         raise PodcastError("--text must not be empty")

@@ -1,14 +1,17 @@
-"""`podcast voices`: what the engine offers, who the cast is, and a spoken preview."""
+"""`podcast voices`: what the engines offer (espeak-ng's voices, Piper's models), who the cast is, a spoken preview."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from .errors import CastError
+from .paths import project_root
 from .plan import default_output, default_script
 from .sound.encode import encode_mp3
 from .speech.cast import assign_voices, load_cast
 from .speech.engines import EngineVoice, create_engine
+from .speech.engines.ensemble import create_engines
+from .speech.engines.piper_models import PiperModel
 from .speech.lexicon import load_lexicon
 from .speech.voicecheck import check_voices
 from .text.script import load_episode
@@ -23,6 +26,15 @@ def list_voices(language: str = "") -> tuple[list[EngineVoice], list[str]]:
     return voices, engine.variants()  # nothing spoken: no speech server to close
 
 
+def list_models(language: str = "", script: Path | None = None) -> list[PiperModel]:
+    """The Piper models found for a script's project (those whose language starts with `language`)."""
+    from .speech.engines.piper_models import list_models as found
+
+    wanted = language.lower().replace("-", "_")
+    project = project_root(Path(script) if script else default_script())
+    return [m for m in found(project) if m.language.lower().startswith(wanted)]
+
+
 def _cast_for(script: Path | None, cast_file: Path | None):
     script = Path(script) if script else default_script()
     episode = load_episode(script)
@@ -31,13 +43,15 @@ def _cast_for(script: Path | None, cast_file: Path | None):
 
 
 def cast_rows(script: Path | None, cast_file: Path | None) -> list[tuple[str, ...]]:
-    """(speaker, voice, variant, rate, pitch, volume) for every speaker of the script."""
+    """(speaker, engine, voice, variant or speaker, rate, pitch, volume) for every speaker of the script."""
     _, episode, _, voices = _cast_for(script, cast_file)
     rows = []
     for s in episode.speakers:
         v = voices[s.tag]
         who = s.tag if s.name in (s.tag, "Narrator", "Interviewer") else f"{s.tag} ({s.name})"
-        rows.append((who, v.name, v.variant, str(v.rate), str(v.pitch), f"{v.volume:g}"))
+        which = f"speaker {v.speaker}" if v.speaker else v.variant
+        pitch = "" if v.engine == "piper" else str(v.pitch)
+        rows.append((who, v.engine or "espeak", v.name, which, str(v.rate), pitch, f"{v.volume:g}"))
     return rows
 
 
@@ -46,7 +60,7 @@ def render_preview(script: Path | None, speaker: str, cast_file: Path | None) ->
     script, episode, cast, voices = _cast_for(script, cast_file)
     if speaker not in voices:
         raise CastError(f"no speaker {speaker!r} in {script.name}; speakers: {', '.join(voices)}", script)
-    engine = create_engine()
+    engine = create_engines()
     try:
         engine.warm_up()
         check_voices(engine, {speaker: voices[speaker]}, cast, None)

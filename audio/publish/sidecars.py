@@ -79,7 +79,8 @@ def chapters_json(title: str, chapters: Sequence[ChapterTag]) -> str:
 def manifest_json(
     episode: Episode, timeline: Timeline, digest: str, mp3_name: str, show: Show, inputs: str = ""
 ) -> str:
-    """The render manifest: every segment's id, chapter, speaker, voice, text, times and cache key.
+    """The render manifest: every segment's id, chapter, speaker, voice (its engine and settings, a Piper voice's
+    model file), text, times and cache key.
 
     `digest` fingerprints what was rendered, `inputs` the files it was read from.
     """
@@ -107,7 +108,7 @@ def manifest_json(
                     "id": t.segment.id,
                     "chapter": t.chapter,
                     "speaker": t.segment.speaker,
-                    "voice": asdict(t.voice),
+                    "voice": {k: v for k, v in asdict(t.voice).items() if v not in ("", None) or k == "variant"},
                     "text": t.segment.text,
                     "start": t.start / rate,
                     "end": t.end / rate,

@@ -21,9 +21,14 @@ import math
 import os
 import re
 import subprocess
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
+
+with warnings.catch_warnings():  # deprecated in Python 3.11 and 3.12; `audioop-lts` from 3.13 on
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 from ..errors import EncodingError, EngineError
 from ..model import Mastering, Voice
@@ -70,9 +75,13 @@ def integrated(momentary: Sequence[float]) -> float | None:
 
 
 def analyse_segments(
-    pcms: Sequence[bytes], sample_rate: int, target: float, true_peak: float, cpu: int | None = None
+    pcms: Sequence[bytes], sample_rate: int, target: float, true_peak: float, cpu: int | None = None,
+    offsets: Sequence[float] = (),
 ) -> list[dict]:
     """How loud each segment is once raised to about `target` and limited, in one ffmpeg run (on core `cpu`, if given).
+
+    `offsets` (dB, one per segment; none: 0) bring an engine that speaks louder or softer
+    than espeak-ng to about its level first, so that the limiter treats every voice alike.
 
     That is all the levelling needs: the gain that brings a segment to the target is
     the test gain, corrected by how far the limited segment missed the target (the
@@ -80,15 +89,8 @@ def analyse_segments(
     """
     if not pcms:
         return []
-    hop = round(sample_rate * BLOCK_HOP)
-    stream, spans, position = [], [], 0
-    for pcm in pcms:
-        samples = len(pcm) // 2
-        blocks = -(-samples // hop)
-        spans.append((position, position + blocks))
-        # each segment padded to whole blocks, then one block of silence: the limiter settles
-        stream += [pcm, bytes(2 * ((blocks + 1) * hop - samples))]
-        position += blocks + 1
+    offsets = list(offsets) or [0.0] * len(pcms)
+    stream, spans, position = _laid_out(pcms, offsets, round(sample_rate * BLOCK_HOP))
     gain = test_gain(target)
     ffmpeg, _ = find_ffmpeg()
     # One-second frames: the same block log as with ffmpeg's default 2048 samples, for less work
@@ -120,11 +122,31 @@ def analyse_segments(
     return [
         {
             "limited": integrated([blocks.get(e, -math.inf) for e in range(first + BLOCKS_PER_WINDOW, end + 1)]),
-            "test_gain": round(gain, 2),
-            "measured_for": [target, true_peak],
+            "test_gain": round(gain + offset, 2),
+            "measured_for": measured_for(target, true_peak, offset),
         }
-        for first, end in spans
+        for (first, end), offset in zip(spans, offsets)
     ]
+
+
+def measured_for(target: float, true_peak: float, offset: float = 0.0) -> list[float]:
+    """What a measurement was made for: the target and ceiling, and the engine's offset if it has one."""
+    return [target, true_peak, offset] if offset else [target, true_peak]
+
+
+def _laid_out(pcms: Sequence[bytes], offsets: Sequence[float], hop: int) -> tuple[list[bytes], list, int]:
+    """The segments end to end, each shifted by its offset and starting on a block: (stream, spans in blocks, end)."""
+    stream, spans, position = [], [], 0
+    for pcm, offset in zip(pcms, offsets):
+        if offset:
+            pcm = audioop.mul(pcm, 2, 10 ** (offset / 20))
+        samples = len(pcm) // 2
+        blocks = -(-samples // hop)
+        spans.append((position, position + blocks))
+        # each segment padded to whole blocks, then one block of silence: the limiter settles
+        stream += [pcm, bytes(2 * ((blocks + 1) * hop - samples))]
+        position += blocks + 1
+    return stream, spans, position
 
 
 def _block_log(errors: bytes) -> dict[int, float]:
@@ -172,10 +194,11 @@ def voice_gains(
     starts a progress stage and returns its advance function.
     """
     records = {key: source.record(key) for key in dict.fromkeys(readings.values())}
-    unmeasured = [key for key, info in records.items() if not is_current(info, info["samples"], mastering)]
+    offsets = {key: REFERENCE_LEVEL - reference(source.engine, voice) for voice, key in readings.items()}
+    unmeasured = [k for k, info in records.items() if not is_current(info, info["samples"], mastering, offsets[k])]
     if unmeasured:
         progress = stage("Measuring", len(unmeasured)) if stage else None
-        measure_readings(source.cache, unmeasured, source.rate, mastering, workers, progress)
+        measure_readings(source.cache, unmeasured, source.rate, mastering, workers, progress, offsets)
         records.update({key: source.cache.read_info(key) for key in unmeasured})
     return {voice: voice_gain(records[key], mastering.target) for voice, key in readings.items()}
 
@@ -191,8 +214,11 @@ def measure_readings(
     mastering: Mastering,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    offsets: dict[str, float] | None = None,
 ) -> None:
-    """Measure the loudness of cached segments, in a few ffmpeg runs side by side, and cache it."""
+    """Measure the loudness of cached segments, in a few ffmpeg runs side by side, and cache it (`offsets`: see
+    `analyse_segments`, by key)."""
+    offsets = offsets or {}
     sizes = {}
     for key in dict.fromkeys(keys):
         info = cache.read_info(key)
@@ -219,7 +245,8 @@ def measure_readings(
                 raise EngineError(f"segment {key} vanished from the cache while it was measured; run again")
             pcms.append(pcm)
         with slots.one() as cpu:
-            results = analyse_segments(pcms, sample_rate, mastering.target, mastering.true_peak, cpu)
+            shift = [offsets.get(key, 0.0) for key in batch]
+            results = analyse_segments(pcms, sample_rate, mastering.target, mastering.true_peak, cpu, shift)
         del pcms
         for key, loudness in zip(batch, results):
             cache.write_info(key, {**(cache.read_info(key) or {}), **loudness})
@@ -231,11 +258,19 @@ def measure_readings(
         list(pool.map(measure, batches))
 
 
-def is_current(info: dict | None, samples: int, mastering: Mastering) -> bool:
-    """True if a cached measurement fits audio of `samples` samples and these loudness settings."""
+def is_current(info: dict | None, samples: int, mastering: Mastering, offset: float = 0.0) -> bool:
+    """True if a cached measurement fits audio of `samples` samples, these loudness settings and this offset."""
     return bool(
         info
         and info.get("samples") == samples
         and "limited" in info
-        and info.get("measured_for") == [mastering.target, mastering.true_peak]
+        and info.get("measured_for") == measured_for(mastering.target, mastering.true_peak, offset)
     )
+
+
+def reference(engine, voice: Voice) -> float:
+    """About how loud `voice`'s engine speaks (LUFS): the engine says (an ensemble per voice), else espeak-ng's."""
+    said = getattr(engine, "loudness_reference", None)
+    if callable(said):
+        return said(voice)
+    return REFERENCE_LEVEL if said is None else said

@@ -55,12 +55,22 @@ def cache_key(text: str, voice: Voice, engine: str, version: str, sample_rate: i
     material = {
         "format": FORMAT,
         "text": text,
-        "voice": asdict(voice),
+        "voice": voice_settings(voice, engine),
         "engine": engine,
         "version": version,
         "rate": sample_rate,
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def voice_settings(voice: Voice, engine: str) -> dict:
+    """What of a voice goes into a key: its settings, without the model's path (its digest is in the engine's
+    version) and without what is at its default (so that keys made before engines were chosen per voice hold)."""
+    settings = asdict(voice)
+    for key in ("engine", "model", "speaker", "length_scale", "noise_scale", "noise_w_scale"):
+        if settings[key] in ("", None) or key == "model" or key == "engine" and settings[key] == engine:
+            del settings[key]
+    return settings
 
 
 class SegmentCache:

@@ -33,14 +33,14 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from ..errors import CastError
-from ..model import INTERVIEWER, NARRATOR, Cast, Episode, Mastering, Override, Pauses, Show, Voice
-from ..paths import default_cast_path, episode_cast_path
+from ..model import INTERVIEWER, NARRATOR, OVERRIDE_SETTINGS, Cast, Episode, Mastering, Override, Pauses, Show, Voice
+from ..paths import default_cast_path, episode_cast_path, project_root
 from ..show import build_show, check_show
+from .voicespec import VOICE_KEYS, check_table, voice_from
 
 log = logging.getLogger(__name__)
 
-_VOICE_KEYS = {"voice", "variant", "rate", "pitch", "volume"}
-_OVERRIDE_KEYS = _VOICE_KEYS | {"text", "original"}
+_OVERRIDE_KEYS = VOICE_KEYS | {"text", "original"}
 _TOP_KEYS = {"show", "pauses", "loudness", "voices", "pool", "overrides"}
 
 
@@ -78,16 +78,22 @@ def load_cast(script: Path | None = None, cast_file: Path | None = None) -> Cast
     elif script is not None and episode_cast_path(script).is_file():
         sources.append(episode_cast_path(script))
     data: dict = {}
+    origins: dict[str, Path] = {}  # the file that last set each voice, the pool and each override
     for path in sources:
         raw = read_toml(path)
         _check_keys(raw, path)
         voices = dict(data.get("voices", {}))
         for speaker, spec in raw.get("voices", {}).items():
             # Naming a new voice replaces the speaker's whole voice; otherwise change only what is given.
-            voices[speaker] = dict(spec) if "voice" in spec else {**voices.get(speaker, {}), **spec}
+            fresh = any(key in spec for key in ("voice", "model", "engine"))
+            voices[speaker] = dict(spec) if fresh else {**voices.get(speaker, {}), **spec}
+            origins[f"[voices.{speaker}]"] = path
+        origins.update({"pool": path} if "pool" in raw else {})
+        origins.update({f"[overrides.{segment}]": path for segment in raw.get("overrides", {})})
         data = _merge(data, raw)
         data["voices"] = voices
-    return _build_cast(data, sources)
+    project = project_root(script) if script is not None else Path.cwd()
+    return _build_cast(data, sources, origins, project)
 
 
 def _check_keys(raw: dict, path: Path) -> None:
@@ -110,12 +116,12 @@ def _check_keys(raw: dict, path: Path) -> None:
     if not isinstance(voices, dict):
         raise CastError("[voices] must be a table of speaker = { voice = … }", path)
     for speaker, spec in voices.items():
-        _check_voice_table(spec, f"[voices.{speaker}]", path)
+        check_table(spec, f"[voices.{speaker}]", path)
     overrides = raw.get("overrides", {})
     if not isinstance(overrides, dict):
         raise CastError("[overrides] must be a table of segment id = { … }", path)
     for segment, spec in overrides.items():
-        _check_voice_table(spec, f"[overrides.{segment}]", path, _OVERRIDE_KEYS)
+        check_table(spec, f"[overrides.{segment}]", path, _OVERRIDE_KEYS)
         if not isinstance(spec.get("original"), str):
             raise CastError(f"[overrides.{segment}] needs original = the segment's text", path)
         if "text" in spec and (not isinstance(spec["text"], str) or not spec["text"].strip()):
@@ -124,27 +130,9 @@ def _check_keys(raw: dict, path: Path) -> None:
     if not isinstance(pool, list):
         raise CastError("pool must be an array of tables ([[pool]])", path)
     for n, spec in enumerate(pool, start=1):
-        _check_voice_table(spec, f"[[pool]] number {n}", path)
+        check_table(spec, f"[[pool]] number {n}", path)
 
 
-def _check_voice_table(spec: object, where: str, path: Path, known: set[str] = _VOICE_KEYS) -> None:
-    if not isinstance(spec, dict):
-        raise CastError(f"{where} must be a table with {', '.join(sorted(known))}", path)
-    for key in set(spec) - known:
-        raise CastError(f"unknown key {key!r} in {where}; known: {', '.join(sorted(known))}", path)
-    if "voice" in spec and (not isinstance(spec["voice"], str) or not spec["voice"].strip()):
-        raise CastError(f"{where}: voice must be a voice name such as \"en-US\"", path)
-    for key, kind, what in _VOICE_TYPES:
-        if key in spec and (not isinstance(spec[key], kind) or isinstance(spec[key], bool)):
-            raise CastError(f"{where}: {key} must be {what} (it is {spec[key]!r})", path)
-
-
-_VOICE_TYPES = (
-    ("rate", int, "a whole number of words per minute, such as 170"),
-    ("pitch", int, "a whole number from 0 to 99"),
-    ("volume", (int, float), "a number from 0.0 to 2.0"),
-    ("variant", str, 'a variant name such as "m3"'),
-)
 _NUMBERS = {  # (section, key): (whole numbers only, lowest, highest, unit)
     **{("pauses", key): (True, 0, 10_000, "ms") for key in ("paragraph", "speaker", "chapter", "title")},
     ("loudness", "target"): (False, -30.0, -10.0, "LUFS"),
@@ -164,24 +152,12 @@ def _check_setting(section: str, key: str, value: object, path: Path) -> None:
             raise CastError(f"{where} must be from {low:g} to {high:g} {unit} (it is {value:g})", path)
 
 
-def _voice(spec: dict, base: Voice | None = None) -> Voice:
-    base = base or Voice("en")
-    name = spec.get("voice", base.name)
-    variant = spec.get("variant", "")
-    if "+" in name and "variant" not in spec:
-        name, variant = name.split("+", 1)
-    return Voice(
-        name=name,
-        variant=variant,
-        rate=int(spec.get("rate", base.rate)),
-        pitch=int(spec.get("pitch", base.pitch)),
-        volume=float(spec.get("volume", base.volume)),
-    )
+def _build_cast(data: dict, sources: list[Path], origins: dict[str, Path], project: Path) -> Cast:
+    def build(spec: dict, where: str, key: str) -> Voice:
+        return voice_from(spec, None, where, origins.get(key, sources[-1]), project)
 
-
-def _build_cast(data: dict, sources: list[Path]) -> Cast:
-    voices = {speaker: _voice(spec) for speaker, spec in data.get("voices", {}).items()}
-    pool = tuple(_voice(spec) for spec in data.get("pool", []))
+    voices = {s: build(spec, f"[voices.{s}]", f"[voices.{s}]") for s, spec in data.get("voices", {}).items()}
+    pool = tuple(build(spec, f"[[pool]] number {n}", "pool") for n, spec in enumerate(data.get("pool", []), 1))
     return Cast(
         voices=voices,
         pool=pool,
@@ -190,6 +166,7 @@ def _build_cast(data: dict, sources: list[Path]) -> Cast:
         overrides={seg: Override(segment=seg, **spec) for seg, spec in data.get("overrides", {}).items()},
         show=build_show(data.get("show", {})),
         sources=tuple(sources),
+        project=project,
     )
 
 
@@ -231,13 +208,10 @@ def assign_voices(episode: Episode, cast: Cast) -> dict[str, Voice]:
     return chosen
 
 
-def override_voice(base: Voice, override: Override) -> Voice:
+def override_voice(base: Voice, override: Override, cast: Cast) -> Voice:
     """The voice of an overridden segment: its speaker's voice with the override's changes."""
-    spec = {k: getattr(override, k) for k in ("voice", "variant", "rate", "pitch", "volume")}
-    spec = {k: v for k, v in spec.items() if v is not None}
-    if "voice" not in spec:
-        spec = {"voice": base.name, "variant": base.variant, **spec}
-    return _voice(spec, base)
+    spec = {k: getattr(override, k) for k in VOICE_KEYS if getattr(override, k, None) is not None}
+    return voice_from(spec, base, f"[overrides.{override.segment}]", cast.sources[-1], cast.project)
 
 
 def apply_overrides(episode: Episode, voices: dict[str, Voice], cast: Cast):
@@ -258,14 +232,10 @@ def apply_overrides(episode: Episode, voices: dict[str, Voice], cast: Cast):
                             else "its text changed in the script")
                          + f" (was: {override.original[:40]!r}); remove it from the cast or revoice again")
             continue
-        per_segment[seg_id] = override_voice(voices[segment.speaker], override)
+        per_segment[seg_id] = override_voice(voices[segment.speaker], override, cast)
         if override.text is not None:
             texts[seg_id] = override.text
-        changes = [
-            f"{k}={getattr(override, k)!r}"
-            for k in ("voice", "variant", "rate", "pitch", "volume")
-            if getattr(override, k) is not None
-        ]
+        changes = [f"{k}={getattr(override, k)!r}" for k in OVERRIDE_SETTINGS if getattr(override, k) is not None]
         if override.text is not None:
             changes.append(f"text={override.text[:30]!r}")
         notes.append(f"override {seg_id} ({segment.speaker}): {', '.join(changes)}")

@@ -20,13 +20,24 @@ ENGINES = {
     "espeak": "audio.speech.engines.espeak:EspeakEngine",
     "tone": "audio.speech.engines.tone:ToneEngine",
     "stall": "audio.speech.engines.tone:StallEngine",
+    "piper": "audio.speech.engines.piper:PiperEngine",
 }
-"""Engine name → `module:class`, in the render's process. A new offline engine is one more entry here
-and one in `SPEAKERS`."""
+"""Engine name → `module:class`, in the render's process. A new offline engine is one more entry here,
+one in `SETTINGS`, and one in `SPEAKERS` if it speaks through the fork server."""
+_ESPEAK_SETTINGS = frozenset({"engine", "voice", "variant", "rate", "pitch", "volume"})
+SETTINGS = {
+    "espeak": _ESPEAK_SETTINGS,
+    "tone": _ESPEAK_SETTINGS,
+    "stall": _ESPEAK_SETTINGS,
+    "piper": frozenset({"engine", "model", "speaker", "rate", "length_scale", "noise_scale", "noise_w_scale",
+                        "volume"}),
+}
+"""What a cast may set for a voice of each engine."""
 SPEAKERS = {
     "espeak": "audio.speech.engines.espeak:EspeakSpeaker",
     "tone": "audio.speech.engines.tone:ToneSpeaker",
     "stall": "audio.speech.engines.tone:StallSpeaker",
+    "piper": "audio.speech.engines.piper:PiperSpeaker",
 }
 """Engine name → `module:class` of what speaks in the fork server (see `forkserver`)."""
 

@@ -48,7 +48,7 @@ def serve(engine_name: str) -> None:
 
         speaker = create_speaker(engine_name)
         speaker.start()
-        took = _probe(speaker)
+        took = _probe(speaker) if speaker.probe_text else 0.0  # an engine of models has no voice of its own
     except Exception as exc:  # noqa: BLE001 - reported to the client as one line
         send({"hello": True, "ok": False, "error": getattr(exc, "message", None) or str(exc)})
         return
@@ -77,6 +77,11 @@ def _answer_requests(speaker, send, out: int) -> None:
                     continue
                 requests, incoming = _requests(incoming + chunk)
                 for request in requests:
+                    try:  # what the children share is made here, once (a Piper model, loaded)
+                        getattr(speaker, "prepare", lambda voice: None)(Voice(**request["voice"]))
+                    except Exception as exc:  # noqa: BLE001 - reported to the client as one line
+                        send({"id": request["id"], "ok": False, "error": getattr(exc, "message", None) or str(exc)})
+                        continue
                     fd, child = _fork(speaker, request, out)
                     children[fd] = child
                     selector.register(fd, selectors.EVENT_READ, None)

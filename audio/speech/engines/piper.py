@@ -1,0 +1,183 @@
+"""The Piper engine: natural neural voices, offline, on the CPU (ONNX Runtime), from the `piper` extra.
+
+Piper speaks through a fork server of its own, as espeak-ng does (see `forkserver`):
+the server imports Piper and ONNX Runtime (this process never does: Piper's own
+espeak-ng must not meet the libespeak-ng loaded here), loads each model once, when a
+request first names it, with one ONNX Runtime thread; each segment is then spoken in a
+fresh child that shares the loaded model, one per synthesis worker, so workers ×
+threads never exceed the cores.
+
+Piper speaks one sentence at a time, each normalised to full scale; the sentences are
+joined with a short pause. Its speech varies a little from one run to the next (the
+model draws noise), so the cache, not the engine, keeps a re-render the same.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from ...errors import EngineError
+from ...model import Voice
+from . import EngineVoice
+from .forkserver import ServedEngine
+from .piper_models import PIPER_INSTALL, PiperModel, find_model, list_models, model_digest, read_model
+
+SENTENCE_PAUSE = 0.25
+"""Seconds of silence between two sentences (Piper speaks each on its own)."""
+OWN_PACE_WPM = 170
+"""The `rate` that means a model's own pace: `rate = 200` speaks 200/170 as fast."""
+LOUDNESS_REFERENCE = -20.0
+"""About how loud Piper speaks, in LUFS (measured on Joe: -20.0, as espeak-ng; it normalises each sentence
+to full scale, other models may differ); see `sound.loudness`."""
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        raise EngineError(f"the Piper engine is not installed; install it with: {PIPER_INSTALL}") from None
+
+
+class PiperEngine(ServedEngine):
+    """Piper voices, spoken by a fork server."""
+
+    name = "piper"
+    sample_rate = 22050
+    """The rate of most medium models; each model's own is `sample_rate_of`."""
+    loudness_reference = LOUDNESS_REFERENCE
+    deadline_seconds = 30.0
+    """A model speaks at about a tenth of real time on a busy core: a minute of speech may take 10 s or more."""
+    deadline_per_character = 0.05
+
+    def __init__(self) -> None:
+        self._version = f"piper-tts {_version('piper-tts')} onnxruntime {_version('onnxruntime')}"
+        self._models: dict[str, PiperModel] = {}
+
+    def server_env(self) -> dict[str, str]:
+        """One thread per library in the server: each child speaks on one core."""
+        return {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+    # -- facts -----------------------------------------------------------------------
+    def version(self) -> str:
+        """piper-tts and ONNX Runtime versions (each model's digest is added per voice: `voice_version`)."""
+        return self._version
+
+    def voice_version(self, voice: Voice) -> str:
+        """What a voice's audio depends on besides its settings: the engine's version and its model's digest."""
+        return f"{self.version()} model {model_digest(self.model(voice))}"
+
+    def describe(self) -> str:
+        """One line for `podcast doctor`."""
+        return f"Piper ({self.version()})"
+
+    def details(self) -> list[str]:
+        """For `podcast doctor`."""
+        return [self.describe(), *(f"  {m.name} ({m.where})" for m in list_models())]
+
+    def voices(self) -> list[EngineVoice]:
+        """The models found outside any project."""
+        return [EngineVoice(m.name, m.name, m.language.lower().replace("_", "-")) for m in list_models()]
+
+    def variants(self) -> list[str]:
+        """Piper has no variants."""
+        return []
+
+    def model(self, voice: Voice) -> PiperModel:
+        """The model of a voice (its `model` file, as the cast found it)."""
+        path = voice.model or voice.name
+        if path not in self._models:
+            try:
+                self._models[path] = read_model(voice.model) if voice.model else find_model(voice.name)
+            except ValueError as exc:
+                raise EngineError(f"voice {voice.label}: {exc}") from None
+        return self._models[path]
+
+    def sample_rate_of(self, voice: Voice) -> int:
+        """Samples per second of what this voice's model speaks."""
+        return self.model(voice).sample_rate
+
+    def check_voice(self, voice: Voice, hear: bool = True) -> None:
+        """A voice works if its model's files are there and its speaker is one of the model's (nothing to hear:
+        Piper never falls back to another voice)."""
+        try:
+            check_settings(self.model(voice), voice)
+        except EngineError as exc:
+            raise ValueError(exc.message) from None
+
+    def synthesize(self, text: str, voice: Voice, what: str = "") -> bytes:
+        """Speak `text` in a fresh child of the server, with the model's files as the cast found them."""
+        return self.server().synthesize(text, voice if voice.model else _found(voice, self.model(voice)), what)
+
+
+def _found(voice: Voice, model: PiperModel) -> Voice:
+    from dataclasses import replace
+
+    return replace(voice, model=str(model.path))
+
+
+class PiperSpeaker:
+    """The fork server's half: Piper imported, models loaded once, each segment spoken in a child."""
+
+    probe_text = ""
+    """No probe: a model is loaded when a request first names it (its errors are that request's)."""
+    version = "piper"
+
+    def start(self) -> None:
+        """Import Piper and ONNX Runtime (a missing extra is the server's one error)."""
+        try:
+            import onnxruntime
+            from piper import PiperVoice, SynthesisConfig
+            from piper.config import PiperConfig
+        except ImportError:
+            raise EngineError(f"the Piper engine is not installed; install it with: {PIPER_INSTALL}") from None
+        self._modules = (onnxruntime, PiperVoice, SynthesisConfig, PiperConfig)
+        self._loaded: dict[str, tuple] = {}
+        self.version = metadata.version("piper-tts")
+
+    def prepare(self, voice: Voice) -> None:
+        """Load the voice's model in the server, once: every child after shares it."""
+        if voice.model in self._loaded:
+            return
+        import json
+
+        onnxruntime, piper_voice, _, piper_config = self._modules
+        model = read_model(voice.model)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1  # one core per segment
+        try:
+            session = onnxruntime.InferenceSession(str(model.path), sess_options=options,
+                                                   providers=["CPUExecutionProvider"])  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - a damaged model: its file and ONNX Runtime's words
+            raise EngineError(f"model {model.path} cannot be loaded ({str(exc)[:200]})") from None
+        config = piper_config.from_dict(json.loads(model.config.read_text(encoding="utf-8")))
+        self._loaded[voice.model] = (model, piper_voice(session=session, config=config))
+
+    def speak(self, text: str, voice: Voice) -> bytes:
+        """Speak `text` (in a child): 16-bit mono PCM at the model's rate."""
+        model, piper = self._loaded[voice.model]
+        config = self._modules[2](
+            speaker_id=model.speaker_id(voice.speaker), length_scale=length_scale(model, voice),
+            noise_scale=voice.noise_scale, noise_w_scale=voice.noise_w_scale, volume=voice.volume,
+        )  # fmt: skip
+        pause = bytes(2 * round(model.sample_rate * SENTENCE_PAUSE))
+        chunks = [chunk.audio_int16_bytes for chunk in piper.synthesize(text, syn_config=config)]
+        return pause.join(chunks) if chunks else bytes(2 * round(model.sample_rate * 0.1))
+
+
+def length_scale(model: PiperModel, voice: Voice) -> float:
+    """A voice's pace: its `length_scale`, or its `rate` against the model's own pace."""
+    if voice.length_scale is not None:
+        return voice.length_scale
+    return model.length_scale * OWN_PACE_WPM / max(1, voice.rate)
+
+
+def check_settings(model: PiperModel, voice: Voice) -> None:
+    """Raise `ValueError` for a setting this model cannot take (a speaker it does not have, a pace out of range)."""
+    model.speaker_id(voice.speaker)
+    pace = length_scale(model, voice)
+    if not 0.2 <= pace <= 5.0:
+        raise ValueError(f"pace {pace:.2f} is out of range (length_scale from 0.2 to 5.0, rate from 40 to 800)")
+    for name in ("noise_scale", "noise_w_scale"):
+        value = getattr(voice, name)
+        if value is not None and not 0.0 <= value <= 2.0:
+            raise ValueError(f"{name} must be from 0.0 to 2.0 (it is {value:g})")
