@@ -192,6 +192,11 @@ def voices(
 
     console = Console(highlight=False)
     if engine == "piper":
+        from .speech.engines.piper_models import PIPER_INSTALL
+        from .speech.voicespec import installed
+
+        if not installed("piper"):
+            stderr_console().print(f"warning: the Piper engine is not installed; install it with: {PIPER_INSTALL}")
         table = Table("model", "language", "quality", "rate", "speakers", "found in", title="Piper voice models")
         for m in run_action(lambda: list_models(language, script)):
             speakers = f"{m.count}: {', '.join(list(m.speakers)[:3])}, …" if m.count > 3 else str(m.count)
