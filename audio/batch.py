@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import PodcastError, ScriptError
 from .render import RenderResult, Reporter, render, start_engine
+from .sound.encode import Mp3Settings
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def render_all(
     reporter: Reporter | None = None,
     cover: Path | None = None,
     strict: bool = False,
+    settings: Mp3Settings = Mp3Settings(),
 ) -> BatchResult:
     """Render every script of `paths` to `dist/` in its project; then write each project's show files."""
     from .showfiles import check_show_files, write_show_files
@@ -106,7 +108,7 @@ def render_all(
                     raise refused[script]
                 result = render(
                     script, None, cast_file, cache_dir, force=force, engine_name=engine_name, workers=workers,
-                    reporter=reporter, cover=cover, engine=engine, strict=strict,
+                    reporter=reporter, cover=cover, engine=engine, strict=strict, settings=settings,
                 )  # fmt: skip
             except PodcastError as exc:
                 log.error("%s", exc)

@@ -94,10 +94,17 @@ def render(
         bool, typer.Option("--strict", help="What the splitter is unsure of, and for a folder what podcast "
                                             "directories would refuse, is an error.")
     ] = False,
+    stereo: Annotated[
+        bool, typer.Option("--stereo", help="A stereo MP3 (128 kbit/s) at -16 LUFS as measured, rather than mono "
+                                            "at -19 (both -16 as heard); or [show] channels = 2.")
+    ] = False,
 ) -> None:
     """Render scripts to dist/<name>.mp3 with chapters, tags and the files beside it; a folder also gets its
     show page and, with [show] url, its feed."""
-    options = dict(cast_file=cast, cache_dir=cache_dir, force=force, engine_name=engine, workers=workers, cover=cover)
+    from .sound.encode import STEREO, Mp3Settings
+
+    options = dict(cast_file=cast, cache_dir=cache_dir, force=force, engine_name=engine, workers=workers, cover=cover,
+                   settings=STEREO if stereo else Mp3Settings())  # fmt: skip
     if scripts and (len(scripts) > 1 or scripts[0].is_dir()):
         if out is not None:
             fail("--out names one episode; several scripts are each written to dist/<name>.mp3", ExitCode.USAGE)

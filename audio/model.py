@@ -204,6 +204,9 @@ class Show:
     """One of Apple Podcasts' categories, `Technology` or with a subcategory, `Science/Natural Sciences`."""
     explicit: bool = False
     """Whether episodes may contain explicit language."""
+    channels: int = 1
+    """1: a mono MP3 (levelled to the target as heard: 3 LU below it as measured); 2: stereo (the same at the
+    target as measured)."""
     owner_name: str = ""
     """The owner's name, from `owner = { name = …, email = … }` (directories write to the owner)."""
     owner_email: str = ""
@@ -220,7 +223,8 @@ class Mastering:
     """Loudness of the finished episode, as measured by ITU-R BS.1770."""
 
     target: float = -16.0
-    """Integrated loudness in LUFS (the podcast standard is -16)."""
+    """Integrated loudness in LUFS as heard (the podcast standard is -16): a mono episode measures 3 LU less,
+    -19, and sounds as loud as a stereo one at -16 (see `sound.loudness.as_measured`)."""
     true_peak: float = -1.0
     """Ceiling for true peaks, in dBTP."""
 

@@ -31,8 +31,8 @@ from .model import Cast, Episode, Voice
 from .paths import default_cast_path, episode_cast_path, lexicon_path, project_root, script_name
 from .publish.cover import MAX_COVER_BYTES, read_cover
 from .publish.sidecars import read_manifest, sidecar_paths
-from .sound.encode import Mp3Settings
-from .sound.loudness import CALIBRATION_TEXT
+from .sound.encode import Mp3Settings, for_channels
+from .sound.loudness import CALIBRATION_TEXT, HEARD_OFFSET_LU
 from .speech.cache import cache_key
 from .speech.engines import SpeechEngine
 from .speech.engines.ensemble import Ensemble, create_engines, ensemble
@@ -169,7 +169,8 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     cover_path = request.cover or (project_root(script) / cast.show.cover if cast.show.cover else None)
     cover = read_cover(cover_path)
     _check_not_an_input(output, [script, *cast.sources, lexicon.source, cover_path])
-    digest = _digest(episode, cast, jobs, request.settings, cover)
+    base["settings"] = for_channels(request.settings, cast.show.channels)
+    digest = _digest(episode, cast, jobs, base["settings"], cover)
     fresh = not request.force and _fresh(previous, output, digest=digest)
     return RenderPlan(
         **base, up_to_date=fresh, previous=previous, episode=episode, cast=cast, voices=voices,
@@ -265,6 +266,7 @@ def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture) 
         "keys": [j.key for j in jobs],
         "pauses": asdict(cast.pauses),
         "loudness": asdict(cast.loudness),
+        "heard": HEARD_OFFSET_LU,  # the target is as heard (since 0.2: as measured before)
         "show": asdict(cast.show),
         "mp3": asdict(settings),
     }

@@ -171,15 +171,16 @@ def assemble(
     """Lay the synthesized segments out, encode the parts the store lacks, write the episode; its timeline."""
     from .publish.episode import metadata, texts_beside, write_episode  # mutagen, pydub: only with work to do
     from .sound.assemble import encode_parts, lay_out, mastering_filters, played_timeline
-    from .sound.loudness import voice_gains
+    from .sound.loudness import as_measured, voice_gains
     from .speech.synth import SpeechSource
 
     episode, cast, settings = planned.episode, planned.cast, planned.settings
     source = SpeechSource(cache.speech, engine, {j.key: j for j in planned.all_jobs})
     records = {key: source.record(key) for key in dict.fromkeys(j.key for j in planned.jobs)}
     readings = {voice: job.key for voice, job in planned.calibrations.items()}
-    gains = voice_gains(source, readings, cast.loudness, workers, reporter.stage)
-    filters = mastering_filters(cast.loudness)
+    loudness = as_measured(cast.loudness)  # the target is as heard: the speech is mono
+    gains = voice_gains(source, readings, loudness, workers, reporter.stage)
+    filters = mastering_filters(loudness)
     layout = lay_out(
         takes(planned), records, gains, titles=[c.title for c in episode.chapters], pauses=cast.pauses,
         sample_rate=engine.sample_rate, settings=settings, filters=filters,

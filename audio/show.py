@@ -12,7 +12,8 @@ from .errors import CastError
 from .model import Show
 from .paths import builtin_file
 
-KEYS = ("name", "language", "cover", "url", "author", "description", "category", "explicit", "owner", "link", "guid")
+KEYS = ("name", "language", "cover", "url", "author", "description", "category", "explicit", "owner", "link", "guid",
+        "channels")
 """The keys `[show]` may have."""
 
 APPLE_CATEGORIES = {
@@ -57,6 +58,9 @@ def check_show(table: dict, path: Path) -> None:
                 raise CastError(f"{where} must be true or false (it is {value!r})", path)
         elif key == "owner":
             _check_owner(value, path)
+        elif key == "channels":
+            if value not in (1, 2) or isinstance(value, bool):
+                raise CastError(f"{where} must be 1 (mono) or 2 (stereo) (it is {value!r})", path)
         elif not isinstance(value, str):
             raise CastError(f"{where} must be a string (it is {value!r})", path)
         elif key == "language":

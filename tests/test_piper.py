@@ -82,7 +82,7 @@ def test_the_natural_episode_has_its_chapters_and_every_speaker_at_the_target(na
         )  # fmt: skip
         summary = out.stderr.decode()[out.stderr.decode().rfind("Summary:") :]
         levels[speaker] = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
-    assert all(-17.0 <= level <= -15.0 for level in levels.values()), levels
+    assert all(-20.0 <= level <= -18.0 for level in levels.values()), levels  # -16 as heard: mono
     assert max(levels.values()) - min(levels.values()) <= 1.0, levels
 
 

@@ -205,3 +205,35 @@ def test_up_to_date_check_reads_no_script_and_still_sees_every_input(project, to
     assert not changed.up_to_date and changed.synthesized >= 1
     script.write_text(script.read_text().replace("long before anywhere else", "before anywhere else"))
     assert again().synthesized == 1
+
+
+def _integrated(path, reference_ffmpeg) -> tuple[float, float]:
+    """(integrated loudness in LUFS, true peak in dBFS) of a file, by ffmpeg's ebur128."""
+    import subprocess
+
+    out = subprocess.run([reference_ffmpeg, "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
+                          "-f", "null", "-"], capture_output=True, text=True, check=True)  # fmt: skip
+    summary = out.stderr[out.stderr.rfind("Summary:") :]
+    return (float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1)),
+            float(re.search(r"Peak:\s*(-?[\d.]+) dBFS", summary).group(1)))  # fmt: skip
+
+
+def test_stereo_is_the_same_speech_at_minus_16_as_measured_and_mono_at_minus_19(rendered, project, probe,
+                                                                               reference_ffmpeg):  # fmt: skip
+    mono, mono_peak = _integrated(rendered, reference_ffmpeg)
+    marks = [(c["start"], c["end"]) for c in probe(rendered)["chapters"]]
+    (project / "voices" / "tiny.toml").write_text("[show]\nchannels = 2\n")  # the show's setting; --stereo alike
+    result = runner.invoke(app, ["render", str(project / "scripts" / "tiny.txt"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    stream = probe(rendered)["streams"][0]
+    assert (stream["channels"], abs(int(stream["bit_rate"]) - 128000) < 1000) == (2, True)
+    stereo, stereo_peak = _integrated(rendered, reference_ffmpeg)
+    assert -19.5 <= mono <= -18.5 and -16.5 <= stereo <= -15.5, (mono, stereo)
+    assert mono_peak <= -1.0 and stereo_peak <= -1.0
+    assert [(c["start"], c["end"]) for c in probe(rendered)["chapters"]] == marks
+
+
+def test_channels_other_than_one_or_two_are_refused(project):
+    (project / "voices" / "tiny.toml").write_text("[show]\nchannels = 6\n")
+    result = runner.invoke(app, ["render", str(project / "scripts" / "tiny.txt"), "--quiet"])
+    assert result.exit_code == 4 and "[show] channels must be 1 (mono) or 2 (stereo) (it is 6)" in result.stderr

@@ -23,7 +23,16 @@ class Mp3Settings:
     bitrate: str = "64k"
     """Constant bit rate."""
     channels: int = 1
-    """Mono."""
+    """1: mono; 2: stereo (the mono speech on both channels)."""
+
+
+STEREO = Mp3Settings(channels=2, bitrate="128k")
+"""A stereo episode: twice the mono bit rate, as podcast hosts recommend."""
+
+
+def for_channels(settings: Mp3Settings, channels: int) -> Mp3Settings:
+    """`settings`, in stereo if `channels` (the show's) is 2 and they are not already."""
+    return STEREO if channels == 2 and settings.channels == 1 else settings
 
 
 def encode_mp3(
@@ -45,7 +54,9 @@ def encode_mp3(
     ffmpeg, _ = find_ffmpeg()
     # ffmpeg's own resampler: this ffmpeg's soxr spreads over threads that two encoders side by
     # side fight over (slower), for no audible gain on speech
-    chain = ",".join(f for f in (filters, f"aresample={settings.sample_rate}") if f)
+    # stereo: the speech on both channels at full level (ffmpeg's own upmix would lower each by 3 dB)
+    both = "pan=stereo|c0=c0|c1=c0" if settings.channels == 2 else ""
+    chain = ",".join(f for f in (filters, f"aresample={settings.sample_rate}", both) if f)
     command = [
         ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
         "-f", sample_format, "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",

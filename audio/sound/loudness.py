@@ -24,6 +24,7 @@ import subprocess
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 with warnings.catch_warnings():  # deprecated in Python 3.11 and 3.12; `audioop-lts` from 3.13 on
@@ -46,6 +47,9 @@ CALIBRATION_TEXT = (
     "Four hours of steady work faced us. A large size in stockings is hard to sell."
 )
 """What each voice reads to be measured: IEEE Harvard sentences, list 1 (about 25 s)."""
+HEARD_OFFSET_LU = 3.0
+"""A mono file played on two speakers sounds this much louder than it measures (AES TD1004, and the podcast
+guidance built on it: -16 LUFS for stereo, -19 LUFS for mono)."""
 MAX_GAIN_DB = 24.0
 REFERENCE_LEVEL = -20.0
 """About how loud espeak-ng speaks; segments are test-limited as if raised from here."""
@@ -59,6 +63,15 @@ BLOCKS_PER_WINDOW = 4
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0
 _LINE = re.compile(rb"\[Parsed_ebur128_\d+ @ [^\]]*\] t: *([\d.]+) .*?M: *(-?[\d.]+|-inf|nan)")
+
+
+def as_measured(mastering: Mastering) -> Mastering:
+    """The loudness the episode's (mono) speech is levelled to, for a target as heard: 3 LU lower.
+
+    A mono episode then measures -19 LUFS and is heard at -16; a stereo one is the same
+    speech on two channels, which BS.1770 measures 3 LU louder: -16 as measured and heard.
+    """
+    return replace(mastering, target=round(mastering.target - HEARD_OFFSET_LU, 2))
 
 
 def integrated(momentary: Sequence[float]) -> float | None:
