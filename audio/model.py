@@ -291,6 +291,18 @@ class Cast:
 
 
 @dataclass(frozen=True)
+class Word:
+    """A word of a segment as spoken in the rendered episode, in samples (from its engine's word marks)."""
+
+    text: str
+    """The word as the script writes it, with its punctuation."""
+    start: int
+    """First sample of its sound."""
+    end: int
+    """One past its last sample."""
+
+
+@dataclass(frozen=True)
 class Take:
     """A segment as placed in the rendered episode."""
 
@@ -306,6 +318,8 @@ class Take:
     """First sample of its speech in the episode (0 until it is laid on the timeline)."""
     end: int = 0
     """One past its last sample."""
+    words: tuple[Word, ...] = ()
+    """Its words and their times, where its engine says where words start (espeak-ng); else none."""
 
 
 @dataclass(frozen=True)

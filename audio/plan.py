@@ -32,7 +32,7 @@ from .paths import default_cast_path, episode_cast_path, lexicon_path, project_r
 from .publish.cover import MAX_COVER_BYTES, read_cover
 from .publish.sidecars import read_manifest, sidecar_paths
 from .sound.encode import Mp3Settings, for_channels
-from .sound.loudness import CALIBRATION_TEXT, HEARD_OFFSET_LU
+from .sound.loudness import CALIBRATION_TEXT
 from .speech.cache import cache_key
 from .speech.engines import SpeechEngine
 from .speech.engines.ensemble import Ensemble, create_engines, ensemble
@@ -179,6 +179,9 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     )  # fmt: skip
 
 
+RENDER_FORMAT = 2
+"""What the same inputs render to: 2 since the loudness is a target as heard and transcripts have word times and
+caption-sized cues. Part of both up-to-date checks: an episode rendered before is rendered again."""
 MAX_NAME_BYTES = 255 - 20
 """Longest output file name: the temporary files beside it (`.NAME.xxxxxxxx.part`) need 20 bytes more."""
 
@@ -266,7 +269,7 @@ def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture) 
         "keys": [j.key for j in jobs],
         "pauses": asdict(cast.pauses),
         "loudness": asdict(cast.loudness),
-        "heard": HEARD_OFFSET_LU,  # the target is as heard (since 0.2: as measured before)
+        "format": RENDER_FORMAT,
         "show": asdict(cast.show),
         "mp3": asdict(settings),
     }
@@ -278,7 +281,7 @@ def input_fingerprint(script: Path, raw: bytes, request: RenderRequest, engine: 
     "" when one cannot be read (the render then reports it)."""
     try:
         casts = [default_cast_path(script), Path(request.cast_file) if request.cast_file else episode_cast_path(script)]
-        digest = hashlib.sha256(f"{__version__} {asdict(request.settings)}".encode())
+        digest = hashlib.sha256(f"{__version__} {RENDER_FORMAT} {asdict(request.settings)}".encode())
         read = {}
         for path in [script, *casts, lexicon_path(script)]:
             read[path] = data = raw if path == script else path.read_bytes() if path.exists() else b"<none>"

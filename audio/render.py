@@ -123,7 +123,7 @@ def carry_out(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, rep
         reporter.note(line)
     if planned.up_to_date:
         return _up_to_date(planned, reporter)
-    if planned.force or missing_jobs(planned.all_jobs, cache.speech, engine.sample_rate):
+    if planned.force or missing_jobs(planned.all_jobs, cache.speech, engine.sample_rate, engine.gives_marks):
         engine.warm_up()  # the speech server takes a tenth of a second to start: it does while voices are checked
     overridden = {s: planned.segment_voices[s] for s in planned.cast.overrides if s in planned.segment_voices}
     # the speakers' voices, then overridden segments' voices no speaker has, in one check (one read of voices.json)
@@ -151,7 +151,8 @@ def execute(
     everything = planned.all_jobs
     with locked(planned.output):  # before synthesis: a refused render synthesizes nothing
         # What is missing, checked under the lock: another render may have made some of it.
-        todo = everything if planned.force else missing_jobs(everything, cache.speech, engine.sample_rate)
+        todo = everything if planned.force else missing_jobs(everything, cache.speech, engine.sample_rate,
+                                                             engine.gives_marks)  # fmt: skip
         unique = len({j.key for j in planned.jobs})
         spoken = len({j.key for j in todo} & {j.key for j in planned.jobs})  # the script's, not the readings
         readings = len(todo) - spoken
@@ -172,6 +173,7 @@ def assemble(
     from .publish.episode import metadata, texts_beside, write_episode  # mutagen, pydub: only with work to do
     from .sound.assemble import encode_parts, lay_out, mastering_filters, played_timeline
     from .sound.loudness import as_measured, voice_gains
+    from .sound.wordtimes import with_words
     from .speech.synth import SpeechSource
 
     episode, cast, settings = planned.episode, planned.cast, planned.settings
@@ -185,7 +187,8 @@ def assemble(
         takes(planned), records, gains, titles=[c.title for c in episode.chapters], pauses=cast.pauses,
         sample_rate=engine.sample_rate, settings=settings, filters=filters,
     )  # fmt: skip
-    timeline = played_timeline(layout.timeline, settings.sample_rate)
+    spoken = {j.key: j.text for j in planned.jobs}
+    timeline = with_words(played_timeline(layout.timeline, settings.sample_rate), records, spoken, engine.sample_rate)
     # The files beside the MP3 follow from the timeline alone: written while the encoders run.
     with ThreadPoolExecutor(max_workers=1) as side:
         pending = side.submit(texts_beside, episode, timeline, cast, planned.output, planned.digest, planned.inputs)

@@ -128,20 +128,40 @@ def test_sidecars_agree_with_the_mp3(episode, probe):
     ]
     assert [c["title"] for c in manifest["chapters"]] == [c["title"] for c in chapters]
     vtt = (dist / "deepseek-interview.vtt").read_text()
-    cues = re.findall(r"^(\S+)\n(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)\n<v ([^>]+)>", vtt, re.M)
-    assert len(cues) == len(manifest["segments"])
+    pattern = r"^(\S+)\n(\d\d:\d\d:\d\d\.\d\d\d) --> (\d\d:\d\d:\d\d\.\d\d\d)\n<v ([^>]+)>(.*?)</v>\n"
+    cues = re.findall(pattern, vtt, re.M | re.S)
+    assert len(cues) == vtt.count(" --> ") > len(manifest["segments"])  # caption-sized: several per paragraph
     names = {s["tag"]: s["name"] for s in manifest["speakers"]}
 
     def seconds(clock: str) -> float:
         h, m, s = clock.split(":")
         return int(h) * 3600 + int(m) * 60 + float(s)
 
-    for (cue_id, start, end, name), seg in zip(cues, manifest["segments"]):
-        assert cue_id == seg["id"]
-        assert name == names[seg["speaker"]]
-        assert abs(seconds(start) - seg["start"]) < 0.001 and abs(seconds(end) - seg["end"]) < 0.001
+    by_segment: dict[str, list] = {}
+    for cue_id, start, end, name, text in cues:
+        by_segment.setdefault(cue_id.split("-")[0], []).append((cue_id, seconds(start), seconds(end), name, text))
+    assert list(by_segment) == [s["id"] for s in manifest["segments"]]
+    for seg in manifest["segments"]:
+        parts = by_segment[seg["id"]]
+        assert [p[0] for p in parts] == [seg["id"]] + [f"{seg['id']}-{n}" for n in range(2, len(parts) + 1)]
+        assert all(p[3] == names[seg["speaker"]] for p in parts)
+        assert " ".join(p[4].replace("\n", " ") for p in parts) == " ".join(seg["text"].split())
+        times = [t for p in parts for t in p[1:3]]
+        assert times == sorted(times) and seg["start"] - 0.001 <= times[0] and times[-1] <= seg["end"] + 0.001
+        for _, start, end, _, text in parts:  # at most two lines of about 42 characters, about 7 s
+            assert len(text.split("\n")) <= 2 and len(text) <= 85 and end - start <= 7.5, (text, start, end)
     assert "<v Hans Uszkoreit>" in vtt and "<v Feiyu Xu>" in vtt
     assert (dist / "deepseek-interview.html").exists()
+
+
+def test_the_examples_word_times_agree_with_its_audio(episode, decode):
+    from test_wordtimes import onsets_agree
+
+    manifest = json.loads(episode.with_suffix(".json").read_text())
+    rate, samples = decode(episode, 44100)
+    assert onsets_agree(manifest, rate, samples) >= 150  # every word after a pause, in the whole episode
+    transcript = json.loads(episode.with_name(episode.stem + ".transcript.json").read_text())
+    assert all(len(s["words"]) == len(s["body"].split()) for s in transcript["segments"])
 
 
 def test_three_speakers_differ_by_ear_in_the_rendered_example(episode, decode):

@@ -202,3 +202,24 @@ def test_tricky_text_shows_literally_in_the_browser(page, tmp_path):
     assert page.inner_text('[data-chapter="0"] .title') == "</script>"
     assert page.eval_on_selector_all("b, i", "els => els.length") == 0
     assert page.title() == "Tags <i>in</i> titles & more"
+
+
+@pytest.mark.slow  # a real browser
+def test_the_word_being_spoken_is_highlighted_and_a_click_on_a_word_plays_from_it(page, episode):
+    html, manifest = episode
+    segment = manifest["segments"][3]
+    words = segment["words"]
+    assert len(words) == len(segment["text"].split())
+    text, start, end = words[2]
+    _open(page, html, f"#t={(start + end) / 2:.3f}")
+    page.wait_for_function("document.querySelector('.w.word-current') !== null")
+    assert page.inner_text(".w.word-current") == text
+    assert page.eval_on_selector_all(".w.word-current", "els => els.length") == 1
+
+    _record_seeks(page)
+    target = words[4]
+    page.click(f'[data-segment="{segment["id"]}"] .w >> nth=4')
+    assert abs(page.evaluate("seeks[0]") - target[1]) < 0.01  # played from the word's start
+    page.wait_for_function(f"!{AUDIO}.paused")
+    page.wait_for_function(f"{AUDIO}.currentTime > {words[-1][2] + 0.3}")  # the highlight follows while playing
+    assert page.eval_on_selector_all(f'[data-segment="{segment["id"]}"] .w.word-current', "els => els.length") == 0

@@ -80,7 +80,7 @@ def test_render_writes_transcript_chapters_and_manifest_that_agree(rendered, pro
     ]
     vtt = (dist / "tiny.vtt").read_text()
     assert vtt.startswith("WEBVTT")
-    assert "<v Jane Smith>We build robots the size of a grain of sand.</v>" in vtt
+    assert "<v Jane Smith>We build robots the size\nof a grain of sand.</v>" in vtt  # two caption lines
     speakers = [s["speaker"] for s in manifest["segments"]]
     assert speakers == ["narrator", "narrator", "interviewer", "JS", "RK", "narrator", "interviewer", "JS"]
     assert "Jane Smith: We build robots" in (dist / "tiny.srt").read_text()

@@ -13,6 +13,7 @@
   const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   const EPS = 0.001;
   let pending = null, currentChapter = null, currentCue = null, ownHash = "", userScrolled = -Infinity;
+  let currentWord = null;
   let whole = "";  // "loading", then "done", once the MP3 is fetched whole (see loadWhole)
 
   function position() { return pending !== null ? pending : audio.currentTime; }
@@ -58,6 +59,22 @@
       if (id !== null) cueItems.get(id).classList.add("current");
     }
     if (id !== null && (changed || force)) reveal(cueItems.get(id), force);
+    markWord(t, id);
+  }
+
+  function markWord(t, id) {
+    // The word being spoken (the last one started, until it ends), in the line being spoken.
+    let found = null;
+    if (id !== null) {
+      for (const w of cueItems.get(id).querySelectorAll(".w")) {
+        if (Number(w.dataset.t) > t + EPS) break;
+        if (t < Number(w.dataset.e) + EPS) found = w;
+      }
+    }
+    if (found === currentWord) return;
+    if (currentWord) currentWord.classList.remove("word-current");
+    currentWord = found;
+    if (found) found.classList.add("word-current");
   }
 
   function seek(t, play) {
@@ -120,12 +137,17 @@
     if (pending !== null) { const t = pending; pending = null; audio.currentTime = t; }
   });
   audio.addEventListener("timeupdate", () => highlight(position(), false));
+  // timeupdate comes four times a second: a word is followed frame by frame while playing
+  function follow() { if (!audio.paused) { markWord(audio.currentTime, currentCue); requestAnimationFrame(follow); } }
+  audio.addEventListener("play", () => requestAnimationFrame(follow));
   audio.addEventListener("seeked", () => highlight(position(), false));
   audio.addEventListener("error", () => { document.getElementById("audio-error").hidden = false; });
   chapterItems.forEach((el) => el.addEventListener("click", () => goChapter(Number(el.dataset.chapter), true)));
   document.getElementById("transcript").addEventListener("click", (e) => {
     const el = e.target.closest("[data-segment]");
     if (!el || (String(window.getSelection()) && !e.target.closest("button"))) return;
+    const word = e.target.closest(".w");
+    if (word && !e.target.closest("button")) { seek(Number(word.dataset.t), true); return; }
     const cue = segments.find((s) => s.id === el.dataset.segment);
     if (cue) seek(cue.start, true);
   });

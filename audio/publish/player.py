@@ -3,7 +3,8 @@
 One self-contained HTML file: inline CSS and JavaScript (`player.css`, `player.js`, shipped beside this module),
 no fonts or scripts from anywhere else, so it works opened from disk as well as from any static server.
 The markup is rendered here (it reads without JavaScript); the script only seeks,
-highlights and handles keys, from a JSON copy of the timings embedded in the page.
+highlights and handles keys, from a JSON copy of the timings embedded in the page; with
+word times, the word being spoken is highlighted too, and a click on a word plays from it.
 """
 
 from __future__ import annotations
@@ -79,11 +80,20 @@ def _transcript(chapters: list[dict], segments: list[dict], names: dict[str, str
         out.append(
             f'<li class="cue" data-segment="{escape(str(seg["id"]))}"><span class="who">{escape(name)}</span>'
             f'<button type="button" class="time" aria-label="Play from {_clock(seg["start"])}">'
-            f'{_clock(seg["start"])}</button><p class="text">{escape(seg["text"])}</p></li>'
+            f'{_clock(seg["start"])}</button><p class="text">{_words(seg)}</p></li>'
         )
     if out:
         out.append("</ol></section>")
     return "\n".join(out)
+
+
+def _words(segment: dict) -> str:
+    """A segment's text; with word times, each word a span that knows when it is spoken (`data-t`, `data-e`)."""
+    words = segment.get("words") or []
+    if not words:
+        return escape(segment["text"])
+    return " ".join(f'<span class="w" data-t="{start:g}" data-e="{end:g}">{escape(text)}</span>'
+                    for text, start, end in words)  # fmt: skip
 
 
 def _player_data(manifest: dict) -> dict:
@@ -165,7 +175,7 @@ def player_html(manifest: dict) -> str:
 {_transcript(chapters, segments, names)}
 </section>
 </main>
-<footer class="wrap">Rendered by podcast. Click a chapter or a line of the transcript to play from there.</footer>
+<footer class="wrap">Rendered by podcast. Click a chapter, a line or a word of the transcript to play from it.</footer>
 <script type="application/json" id="episode-data">{_script_json(_player_data(manifest))}</script>
 <script>{_asset("player.js")}</script>
 </body>

@@ -29,30 +29,49 @@ def _cues(episode: Episode, timeline: Timeline):
         yield take.start / timeline.sample_rate, take.end / timeline.sample_rate, name, take
 
 
+def _captions(episode: Episode, timeline: Timeline):
+    """(cue id, start s, end s, speaker's name, lines, first cue of its segment) for every caption."""
+    from .captions import cues
+
+    rate = timeline.sample_rate
+    for take in timeline.takes:
+        name = episode.speaker(take.segment.speaker).name
+        for n, cue in enumerate(cues(take, rate)):
+            yield f"{take.segment.id}" + (f"-{n + 1}" if n else ""), cue.start / rate, cue.end / rate, name, cue.lines
+
+
 def vtt_text(episode: Episode, timeline: Timeline) -> str:
-    """WebVTT: one cue per segment, in a voice span with the speaker's full name."""
+    """WebVTT: caption-sized cues (a segment's first keeps its id), each in a voice span with the speaker's name."""
     out = ["WEBVTT", f"Title: {episode.title.replace(chr(10), ' ')}", ""]
-    for n, (start, end, name, take) in enumerate(_cues(episode, timeline), start=1):
-        text = take.segment.text.replace("-->", "->").replace("&", "&amp;").replace("<", "&lt;")
-        out += [f"{take.segment.id}", f"{_clock(start, '.')} --> {_clock(end, '.')}", f"<v {name}>{text}</v>", ""]
+    for cue_id, start, end, name, lines in _captions(episode, timeline):
+        text = [line.replace("-->", "->").replace("&", "&amp;").replace("<", "&lt;") for line in lines]
+        text[0] = f"<v {name}>{text[0]}"
+        text[-1] += "</v>"
+        out += [cue_id, f"{_clock(start, '.')} --> {_clock(end, '.')}", *text, ""]
     return "\n".join(out)
 
 
 def srt_text(episode: Episode, timeline: Timeline) -> str:
-    """SubRip: one numbered cue per segment, the speaker's name in front."""
-    out = []
-    for n, (start, end, name, take) in enumerate(_cues(episode, timeline), start=1):
-        out += [str(n), f"{_clock(start, ',')} --> {_clock(end, ',')}", f"{name}: {take.segment.text}", ""]
+    """SubRip: caption-sized numbered cues, the speaker's name in front where the speaker changes."""
+    out, previous = [], None
+    for n, (_, start, end, name, lines) in enumerate(_captions(episode, timeline), start=1):
+        text = [f"{name}: {lines[0]}" if name != previous else lines[0], *lines[1:]]
+        out += [str(n), f"{_clock(start, ',')} --> {_clock(end, ',')}", *text, ""]
+        previous = name
     return "\n".join(out)
 
 
 def transcript_json(episode: Episode, timeline: Timeline) -> str:
-    """Podcasting 2.0 JSON transcript: one segment per paragraph, with its speaker's name and times in seconds."""
+    """Podcasting 2.0 JSON transcript: one segment per paragraph, with its speaker's name and times in seconds,
+    and its words' times (`words`: startTime, endTime, body) where its engine gave them."""
+    rate = timeline.sample_rate
     return json.dumps(
         {
             "version": TRANSCRIPT_VERSION,
             "segments": [
                 {"speaker": name, "startTime": round(start, 3), "endTime": round(end, 3), "body": take.segment.text}
+                | ({"words": [{"startTime": round(w.start / rate, 3), "endTime": round(w.end / rate, 3),
+                               "body": w.text} for w in take.words]} if take.words else {})  # fmt: skip
                 for start, end, name, take in _cues(episode, timeline)
             ],
         },
@@ -80,7 +99,7 @@ def manifest_json(
     episode: Episode, timeline: Timeline, digest: str, mp3_name: str, show: Show, inputs: str = ""
 ) -> str:
     """The render manifest: every segment's id, chapter, speaker, voice (its engine and settings, a Piper voice's
-    model file), text, times and cache key.
+    model file), text, times, cache key and words (`[word, start, end]` in seconds; none without word times).
 
     `digest` fingerprints what was rendered, `inputs` the files it was read from.
     """
@@ -115,6 +134,7 @@ def manifest_json(
                     "start_sample": t.start,
                     "end_sample": t.end,
                     "cache_key": t.cache_key,
+                    "words": [[w.text, round(w.start / rate, 3), round(w.end / rate, 3)] for w in t.words],
                 }
                 for t in timeline.takes
             ],

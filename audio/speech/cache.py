@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 SILENCE_DBFS = -45.0
 """Below this, the edges of a segment count as silence (`speech_bounds`)."""
+WORD_END_DBFS = -60.0
+"""A word starts and ends where its sound rises above and falls below this (RMS of 5 ms): lower than a segment's
+edges, so that the quiet decay of a word's last vowel stays in the word."""
 EDGE_MS = 30
 """Silence kept around the speech of each segment."""
 MIN_SPEECH_MS = 16
@@ -118,6 +121,10 @@ class SegmentCache:
         except (OSError, wave.Error, EOFError):
             return None
 
+    def has_marks(self, key: str) -> bool:
+        """True if the entry's record says where its words are."""
+        return isinstance((self.read_info(key) or {}).get("marks"), list)
+
     def has(self, key: str, sample_rate: int) -> bool:
         """True if a complete entry exists: its record, and audio whose header fits the file's size.
 
@@ -155,13 +162,17 @@ class SegmentCache:
         except OSError as exc:
             raise OutputError(f"cannot write to the segment cache ({exc.strerror or exc})", target) from exc
 
-    def store(self, key: str, pcm: bytes, sample_rate: int) -> None:
-        """Cache a segment: its record (length, where its speech is), then its audio, which marks the entry complete.
+    def store(self, key: str, pcm: bytes, sample_rate: int, marks: list | None = None) -> None:
+        """Cache a segment: its record (length, where its speech is, where its words are if the engine said where
+        they start: `marks`), then its audio, which marks the entry complete.
 
         A voice's reading of the calibration text is a segment too; its loudness is added
         to its record later, with the other voices' (`sound.loudness.measure_readings`).
         """
-        self.write_info(key, speech_record(pcm, sample_rate))
+        record = speech_record(pcm, sample_rate)
+        if marks is not None:
+            record["marks"] = word_spans(pcm, sample_rate, marks)
+        self.write_info(key, record)
         self.write(key, pcm, sample_rate)
 
     def write(self, key: str, pcm: bytes, sample_rate: int) -> None:
@@ -183,6 +194,38 @@ def speech_record(pcm: bytes, sample_rate: int) -> dict:
     """What the stitcher needs to know of a segment before its loudness: its length and where its speech is."""
     start, end = speech_bounds(pcm, sample_rate)
     return {"samples": len(pcm) // 2, "speech": [start, end]}
+
+
+def word_spans(pcm: bytes, sample_rate: int, marks: list) -> list[list[int]]:
+    """`[character, first sample, end sample]` of each word the engine marked: a word starts and ends where its
+    sound does, between its mark and the next word's (silence found in 5 ms steps, as `speech_bounds` does)."""
+    total = len(pcm) // 2
+    step = max(1, sample_rate * 5 // 1000)
+    floor = 32768 * 10 ** (WORD_END_DBFS / 20)
+    view = memoryview(pcm)[: 2 * total]
+    ordered: list[tuple[int, int]] = []
+    for char, start in sorted(((int(c), min(max(0, int(s)), total)) for c, s in marks), key=lambda m: m[1]):
+        if not ordered or char > ordered[-1][0]:  # espeak-ng also marks a clause's end at its start: not a word
+            ordered.append((char, start))
+    spans = []
+    for n, (char, start) in enumerate(ordered):
+        end = ordered[n + 1][1] if n + 1 < len(ordered) else total
+        while end - step > start and audioop.rms(view[2 * (end - step) : 2 * end], 2) < floor:
+            end -= step
+        while start + step < end and audioop.rms(view[2 * start : 2 * (start + step)], 2) < floor:
+            start += step  # a word that starts with a stop's silence starts where its sound does
+        spans.append([char, start, end])
+    n = 0
+    while n < len(spans):  # words marked at one sample ("of the", said as one): the sound shared out between them
+        last = n
+        while last + 1 < len(spans) and spans[last + 1][1] == spans[n][1]:
+            last += 1
+        if last > n:
+            start, end, count = spans[n][1], spans[last][2], last - n + 1
+            for k in range(n, last + 1):
+                spans[k][1:] = [start + (end - start) * (k - n) // count, start + (end - start) * (k - n + 1) // count]
+        n = last + 1
+    return spans
 
 
 def speech_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:

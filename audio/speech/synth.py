@@ -44,10 +44,16 @@ class Job:
     """What it is, for error messages: `segment 3f2a9c`, or a voice's calibration reading."""
 
 
-def missing_jobs(jobs: list[Job], cache: SegmentCache, sample_rate: int) -> list[Job]:
-    """The jobs whose audio is not (validly) in the cache, each key once."""
+def missing_jobs(
+    jobs: list[Job], cache: SegmentCache, sample_rate: int, marked: Callable[[Voice], bool] | None = None
+) -> list[Job]:
+    """The jobs whose audio is not (validly) in the cache, each key once; and with `marked(voice)` true, those
+    cached without their words' times (by an older version: spoken again, to the same samples)."""
     unique = {job.key: job for job in jobs}
-    return [job for job in unique.values() if not cache.has(job.key, sample_rate)]
+    return [
+        job for job in unique.values()
+        if not cache.has(job.key, sample_rate) or marked and marked(job.voice) and not cache.has_marks(job.key)
+    ]  # fmt: skip
 
 
 def synthesize_jobs(
@@ -105,13 +111,17 @@ def synthesize_jobs(
 
 
 def _synthesize(engine: SpeechEngine, cache: SegmentCache, job: Job) -> None:
+    marked = getattr(engine, "synthesize_marked", None)
     try:
-        pcm = engine.synthesize(job.text, job.voice, job.what)
+        if marked:
+            pcm, marks = marked(job.text, job.voice, job.what)
+        else:
+            pcm, marks = engine.synthesize(job.text, job.voice, job.what), None
     except PodcastError:
         raise
     except Exception as exc:  # keep the message, lose the unpicklable parts
         raise EngineError(f"{job.what or 'synthesis'} failed for {job.text[:40]!r}: {exc}") from None
-    cache.store(job.key, pcm, engine.sample_rate)
+    cache.store(job.key, pcm, engine.sample_rate, marks)
 
 
 class SpeechSource:

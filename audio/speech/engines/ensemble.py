@@ -81,6 +81,23 @@ class Ensemble:
         rate = engine.sample_rate_of(voice) if hasattr(engine, "sample_rate_of") else engine.sample_rate
         return pcm if rate == self.sample_rate else resample(pcm, rate, self.sample_rate)
 
+    def synthesize_marked(self, text: str, voice: Voice, what: str = "") -> tuple[bytes, list | None]:
+        """`synthesize`, with where each word starts (`[character, sample]` at the episode's rate) if the voice's
+        engine says, else None."""
+        engine = self.engine_for(voice)
+        if not hasattr(engine, "synthesize_marked"):
+            return self.synthesize(text, voice, what), None
+        pcm, marks = engine.synthesize_marked(text, voice, what)
+        rate = engine.sample_rate_of(voice) if hasattr(engine, "sample_rate_of") else engine.sample_rate
+        if rate == self.sample_rate:
+            return pcm, marks
+        scaled = [[char, sample * self.sample_rate // rate] for char, sample in marks] if marks else marks
+        return resample(pcm, rate, self.sample_rate), scaled
+
+    def gives_marks(self, voice: Voice) -> bool:
+        """True if the voice's engine says where each word starts."""
+        return bool(getattr(self.engine_for(voice), "word_marks", False))
+
     def verify(self) -> None:
         """The render's engine's check (the others run in this process)."""
         self.own.verify()

@@ -113,6 +113,8 @@ class EspeakEngine(ServedEngine):
 
     name = "espeak"
     sample_rate = SAMPLE_RATE
+    word_marks = True
+    """espeak-ng's word events say where each word starts."""
 
     def __init__(self) -> None:
         self.library = locate_library()
@@ -261,6 +263,8 @@ class EspeakSpeaker:
 
     def __init__(self) -> None:
         self._chunks: list[bytes] = []
+        self._marks: list[list[int]] = []
+        self._offsets = (0, 0)  # the piece being spoken: its first character in the text, its first sample
         self._binding = None
         self.version = "?"
 
@@ -279,24 +283,36 @@ class EspeakSpeaker:
         _fixed_seed(handle)
         self._binding = binding
 
-    def speak(self, text: str, voice: Voice) -> bytes:
-        """Speak `text`, sentence by sentence: its PCM (in a forked child, once)."""
+    def speak(self, text: str, voice: Voice) -> tuple[bytes, list[list[int]]]:
+        """Speak `text`, sentence by sentence (in a forked child, once): its PCM, and where each word starts
+        (`[character in text, sample]`, from espeak-ng's word events)."""
         es = self._binding
         es.SetVoiceByName(voice.label.encode())
         es.SetParameter(es.RATE, int(voice.rate), 0)
         es.SetParameter(es.VOLUME, int(round(voice.volume * 100)), 0)
         es.SetParameter(es.PITCH, int(voice.pitch), 0)
-        pcm = []
+        pcm: list[bytes] = []
+        self._marks, cursor, samples = [], 0, 0
         for piece in sentence_pieces(text):
-            self._chunks = []
+            found = text.find(piece[:20], cursor)
+            cursor = found if found >= 0 else cursor
+            self._chunks, self._offsets = [], (cursor, samples)
             # Synchronous output: Synth returns once everything is spoken.
             es.Synth(piece.encode("utf-8"), flags=es.ENDPAUSE | es.CHARS_UTF8)
             if not self._chunks:
                 raise EngineError(f"espeak-ng produced no audio for {piece[:40]!r}")
             pcm.extend(self._chunks)
-        return b"".join(pcm)
+            samples += sum(len(c) for c in self._chunks) // 2
+            cursor += len(piece)
+        return b"".join(pcm), self._marks
 
     def _on_synth(self, wav, numsamples, events) -> int:
         if numsamples > 0:
             self._chunks.append(ctypes.string_at(wav, numsamples * 2))
+        n = 0
+        while events and events[n].type != 0:  # LIST_TERMINATED
+            event = events[n]
+            if event.type == 1:  # WORD: its place in the piece (from 1, in characters) and its first sample
+                self._marks.append([self._offsets[0] + event.text_position - 1, self._offsets[1] + event.sample])
+            n += 1
         return 0

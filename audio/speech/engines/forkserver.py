@@ -130,6 +130,10 @@ class SpeechServer:
 
     def synthesize(self, text: str, voice: Voice, what: str = "") -> bytes:
         """Speak `text` with `voice` in a fresh child; `what` names the utterance in errors."""
+        return self.speak(text, voice, what)[0]
+
+    def speak(self, text: str, voice: Voice, what: str = "") -> tuple[bytes, list | None]:
+        """`synthesize`, with where each word starts if the engine says (`[character, sample]`), else None."""
         self.wait_started()
         limit = deadline(text, self.per_character, self.base)
         future: Future = Future()
@@ -188,7 +192,7 @@ class SpeechServer:
                 if future is None:
                     continue
                 if answer.get("ok"):
-                    future.set_result(payload)
+                    future.set_result((payload, answer.get("marks")))
                 else:
                     future.set_exception(EngineError(answer.get("error", "speech failed")))
         except (OSError, ValueError):
@@ -244,6 +248,8 @@ class ServedEngine:
 
     name: str
     _server: SpeechServer | None = None
+    word_marks = False
+    """True if its speaker says where each word starts (`synthesize_marked`)."""
     deadline_per_character = DEADLINE_PER_CHARACTER
     """Seconds per character an utterance may take, beyond `deadline_seconds` (see `deadline`)."""
     deadline_seconds = DEADLINE_SECONDS
@@ -278,6 +284,10 @@ class ServedEngine:
     def synthesize(self, text: str, voice: Voice, what: str = "") -> bytes:
         """Speak `text` in a fresh child of the speech server; `what` names it in errors."""
         return self.server().synthesize(text, voice, what)
+
+    def synthesize_marked(self, text: str, voice: Voice, what: str = "") -> tuple[bytes, list | None]:
+        """`synthesize`, with where each word starts (`[character in text, sample]`) if the engine says."""
+        return self.server().speak(text, voice, what)
 
     def close(self) -> None:
         """Stop the speech server, if one was started."""

@@ -109,6 +109,11 @@ class PiperEngine(ServedEngine):
         return self.server().synthesize(text, voice if voice.model else _found(voice, self.model(voice)), what)
 
 
+    def synthesize_marked(self, text: str, voice: Voice, what: str = "") -> tuple[bytes, None]:
+        """`synthesize`; Piper gives no word times here (its alignments need a patched model)."""
+        return self.synthesize(text, voice, what), None
+
+
 def _found(voice: Voice, model: PiperModel) -> Voice:
     from dataclasses import replace
 

@@ -11,6 +11,7 @@ import json
 import os
 import selectors
 import signal
+import struct
 import sys
 import time
 from dataclasses import asdict
@@ -168,8 +169,12 @@ def _fork(speaker, request: dict, out: int) -> tuple[int, dict]:
             _end_with_parent(signal.SIGKILL)  # the server is one thread: its end is the process's
             if os.getppid() == 1:  # the server ended before we could ask to follow it
                 os._exit(1)
-            pcm = speaker.speak(request["text"], Voice(**request["voice"]))
-            data = b"\0" + pcm
+            spoken = speaker.speak(request["text"], Voice(**request["voice"]))
+            if isinstance(spoken, tuple):  # the PCM and where its words start: the marks go first
+                marks = json.dumps(spoken[1]).encode()
+                data = b"\2" + struct.pack(">I", len(marks)) + marks + spoken[0]
+            else:
+                data = b"\0" + spoken
         except BaseException as exc:  # noqa: BLE001 - reported to the client as one line
             data = b"\1" + (getattr(exc, "message", None) or str(exc) or type(exc).__name__).encode(errors="replace")
         try:
@@ -188,6 +193,9 @@ def _answer(child: dict, status: int) -> tuple[dict, bytes]:
     data = b"".join(child["data"])
     if data[:1] == b"\0" and os.waitstatus_to_exitcode(status) == 0:
         return {"id": child["id"], "ok": True}, data[1:]
+    if data[:1] == b"\2" and os.waitstatus_to_exitcode(status) == 0:
+        (size,) = struct.unpack(">I", data[1:5])
+        return {"id": child["id"], "ok": True, "marks": json.loads(data[5 : 5 + size])}, data[5 + size :]
     if data[:1] == b"\1":
         return {"id": child["id"], "ok": False, "error": data[1:].decode(errors="replace")}, b""
     code = os.waitstatus_to_exitcode(status)

@@ -10,6 +10,7 @@ render (its deadline ends it).
 from __future__ import annotations
 
 import math
+import re
 import time
 from array import array
 
@@ -27,6 +28,8 @@ class ToneEngine(ServedEngine):
 
     name = "tone"
     sample_rate = SAMPLE_RATE
+    word_marks = True
+    """Every word's tone starts where the arithmetic says."""
 
     def version(self) -> str:
         """Fixed version: the tones never change."""
@@ -77,8 +80,8 @@ class ToneSpeaker:
     def start(self) -> None:
         """Nothing to start."""
 
-    def speak(self, text: str, voice: Voice) -> bytes:
-        """One tone per word, with short gaps between words."""
+    def speak(self, text: str, voice: Voice) -> tuple[bytes, list[list[int]]]:
+        """One tone per word, with short gaps between words; and where each word starts (character, sample)."""
         freq = 110.0 * 2 ** (voice.pitch / 24)
         amplitude = int(8000 * min(voice.volume, 2.0))
         word = int(SAMPLE_RATE * WORD_MS / 1000)
@@ -86,11 +89,12 @@ class ToneSpeaker:
         tone = array("h", (int(amplitude * math.sin(2 * math.pi * freq * i / SAMPLE_RATE)) for i in range(word)))
         silence = array("h", bytes(2 * gap))
         out = array("h")
-        for n in range(max(1, len(text.split()))):
+        marks = [[m.start(), n * (word + gap)] for n, m in enumerate(re.finditer(r"\S+", text))]
+        for n in range(max(1, len(marks))):
             if n:
                 out.extend(silence)
             out.extend(tone)
-        return out.tobytes()
+        return out.tobytes(), marks
 
 
 class StallSpeaker(ToneSpeaker):
@@ -99,6 +103,6 @@ class StallSpeaker(ToneSpeaker):
     def speak(self, text: str, voice: Voice) -> bytes:
         """The probe as a tone; anything else never returns."""
         if text == self.probe_text:
-            return super().speak(text, voice)
+            return super().speak(text, voice)[0]
         while True:
             time.sleep(3600)
