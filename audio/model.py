@@ -204,6 +204,12 @@ class Show:
     """One of Apple Podcasts' categories, `Technology` or with a subcategory, `Science/Natural Sciences`."""
     explicit: bool = False
     """Whether episodes may contain explicit language."""
+    intro: str = ""
+    """Music the episode opens with (any file ffmpeg reads), relative to the project; empty for none."""
+    outro: str = ""
+    """Music it ends with."""
+    bed: str = ""
+    """Music under the title (the first words), looped to its length, ducked."""
     channels: int = 1
     """1: a mono MP3 (levelled to the target as heard: 3 LU below it as measured); 2: stereo (the same at the
     target as measured)."""
@@ -227,6 +233,20 @@ class Mastering:
     -19, and sounds as loud as a stereo one at -16 (see `sound.loudness.as_measured`)."""
     true_peak: float = -1.0
     """Ceiling for true peaks, in dBTP."""
+
+
+@dataclass(frozen=True)
+class MusicMix:
+    """How the show's music sits around and under the speech (`[music]` in a cast)."""
+
+    below: float = 4.0
+    """LU the music, alone, sits below the speech."""
+    duck: float = 15.0
+    """dB the music drops by, again, under words."""
+    overlap: float = 2.0
+    """Seconds the intro plays on under the first words, and the outro starts before the last words end."""
+    fade: float = 1.5
+    """Seconds the intro takes to fade out under the first words."""
 
 
 OVERRIDE_SETTINGS = ("engine", "voice", "model", "speaker", "variant", "rate", "pitch", "volume", "length_scale",
@@ -282,6 +302,8 @@ class Cast:
     """Show settings."""
     loudness: Mastering = field(default_factory=Mastering)
     """Loudness target and true-peak ceiling."""
+    music: MusicMix = field(default_factory=MusicMix)
+    """How the intro, outro and bed are mixed."""
     overrides: dict[str, Override] = field(default_factory=dict)
     """Per-segment changes, by segment id."""
     sources: tuple[Path, ...] = ()

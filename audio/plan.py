@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import stat
 import tomllib
 from dataclasses import asdict, dataclass, field, replace
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from . import __version__
 from .atomic import check_writable, reason
-from .errors import OutputError, PodcastError, ScriptError
+from .errors import CastError, OutputError, PodcastError, ScriptError
 from .model import Cast, Episode, Voice
 from .paths import default_cast_path, episode_cast_path, lexicon_path, project_root, script_name
 from .publish.cover import MAX_COVER_BYTES, read_cover
@@ -98,6 +99,8 @@ class RenderPlan:
     """One reading of the calibration text per voice the jobs use."""
     cover: tuple[bytes, str] | None = None
     """The cover image's bytes and MIME type."""
+    music: dict[str, Path] = field(default_factory=dict)
+    """The show's music files by kind (`intro`, `outro`, `bed`)."""
     digest: str = ""
     """Fingerprint of what is rendered: the episode, voices, cache keys and settings."""
     applied: tuple[str, ...] = ()
@@ -168,14 +171,15 @@ def plan(request: RenderRequest, engine: SpeechEngine | None) -> RenderPlan:
     )  # fmt: skip
     cover_path = request.cover or (project_root(script) / cast.show.cover if cast.show.cover else None)
     cover = read_cover(cover_path)
-    _check_not_an_input(output, [script, *cast.sources, lexicon.source, cover_path])
+    music = music_files(cast, project_root(script))
+    _check_not_an_input(output, [script, *cast.sources, lexicon.source, cover_path, *music.values()])
     base["settings"] = for_channels(request.settings, cast.show.channels)
-    digest = _digest(episode, cast, jobs, base["settings"], cover)
+    digest = _digest(episode, cast, jobs, base["settings"], cover, music)
     fresh = not request.force and _fresh(previous, output, digest=digest)
     return RenderPlan(
         **base, up_to_date=fresh, previous=previous, episode=episode, cast=cast, voices=voices,
         segment_voices=segment_voices, jobs=jobs, calibrations=calibration_jobs(jobs, engine), cover=cover,
-        digest=digest, applied=tuple(applied), stale=tuple(stale),
+        music=music, digest=digest, applied=tuple(applied), stale=tuple(stale),
     )  # fmt: skip
 
 
@@ -257,8 +261,33 @@ def calibration_jobs(jobs: tuple[Job, ...] | list[Job], engine: Ensemble) -> dic
     }  # fmt: skip
 
 
-def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture) -> str:
+def music_files(cast: Cast, project: Path) -> dict[str, Path]:
+    """The show's music files (`[show] intro`, `outro`, `bed`, relative to the project); `CastError` naming the cast
+    and key for one that is not a readable file."""
+    found = {}
+    for kind in ("intro", "outro", "bed"):
+        name = getattr(cast.show, kind)
+        if not name:
+            continue
+        path = project / name
+        source = next((p for p in reversed(cast.sources) if kind.encode() in _bytes(p)), cast.sources[-1])
+        if not path.is_file() or not os.access(path, os.R_OK):
+            raise CastError(f"[show] {kind}: no music file {path} (a path relative to the project)", source)
+        found[kind] = path
+    return found
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
+
+
+def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture, music: dict[str, Path]) -> str:
     material = {
+        "music": {kind: hashlib.sha256(path.read_bytes()).hexdigest() for kind, path in music.items()},
+        "mix": asdict(cast.music),
         "cover": hashlib.sha256(picture[0]).hexdigest() if picture else None,
         "tool": __version__,
         "title": episode.title,
@@ -292,6 +321,12 @@ def input_fingerprint(script: Path, raw: bytes, request: RenderRequest, engine: 
                 if b"cover" in read[path]:  # parsed only where it may name one
                     named = tomllib.loads(read[path].decode("utf-8")).get("show", {}).get("cover")
                     picture = project_root(script) / named if isinstance(named, str) else picture
+        for path in casts:  # the music the casts name, by its bytes (a new intro file is a change)
+            if re.search(rb"\b(intro|outro|bed)\s*=", read[path]):
+                show = tomllib.loads(read[path].decode("utf-8")).get("show", {})
+                for kind in ("intro", "outro", "bed"):
+                    if isinstance(show.get(kind), str) and show[kind]:
+                        digest.update(f"\0{kind}\0".encode() + (project_root(script) / show[kind]).read_bytes())
         if picture is not None:
             info = os.stat(picture)
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_COVER_BYTES:  # `read_cover` says what is wrong

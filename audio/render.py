@@ -173,6 +173,7 @@ def assemble(
     from .publish.episode import metadata, texts_beside, write_episode  # mutagen, pydub: only with work to do
     from .sound.assemble import encode_parts, lay_out, mastering_filters, played_timeline
     from .sound.loudness import as_measured, voice_gains
+    from .sound.music import tracks
     from .sound.wordtimes import with_words
     from .speech.synth import SpeechSource
 
@@ -183,9 +184,10 @@ def assemble(
     loudness = as_measured(cast.loudness)  # the target is as heard: the speech is mono
     gains = voice_gains(source, readings, loudness, workers, reporter.stage)
     filters = mastering_filters(loudness)
+    music = tracks(planned.music, engine.sample_rate, loudness, cast.music) if planned.music else None
     layout = lay_out(
         takes(planned), records, gains, titles=[c.title for c in episode.chapters], pauses=cast.pauses,
-        sample_rate=engine.sample_rate, settings=settings, filters=filters,
+        sample_rate=engine.sample_rate, settings=settings, filters=filters, music=music, mix=cast.music,
     )  # fmt: skip
     spoken = {j.key: j.text for j in planned.jobs}
     timeline = with_words(played_timeline(layout.timeline, settings.sample_rate), records, spoken, engine.sample_rate)

@@ -13,7 +13,7 @@ from .model import Show
 from .paths import builtin_file
 
 KEYS = ("name", "language", "cover", "url", "author", "description", "category", "explicit", "owner", "link", "guid",
-        "channels")
+        "channels", "intro", "outro", "bed")
 """The keys `[show]` may have."""
 
 APPLE_CATEGORIES = {

@@ -22,11 +22,12 @@ from pathlib import Path
 
 from ..errors import EncodingError, OutputError
 from ..hooks import moment
-from ..model import ChapterMark, Mastering, Pauses, Take, Timeline, Voice
+from ..model import ChapterMark, Mastering, MusicMix, Pauses, Take, Timeline, Voice
 from .encode import Mp3Settings, encode_mp3
 from .ffmpeg import Slots
 from .frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES_PER_FRAME, EncodedPart, read_frames
 from .loudness import limiter
+from .music import Clip, Track, clips, mixed, overlapping
 from .parts import PartStore
 from .stitch import HEADROOM_DB, lay_out_takes, prepare, stream
 
@@ -62,6 +63,8 @@ class Layout:
     """Where each segment's speech lies in its audio, by cache key, rounded up to whole frames."""
     gains: dict[str, float] = field(default_factory=dict)
     """Each segment's levelling gain in dB, by cache key (its voice's)."""
+    clips: tuple[Clip, ...] = ()
+    """The show's music on the timeline (see `music`)."""
 
     def prepared(self, take: Take, pcm: bytes) -> bytes:
         """A take's speech cut to its bounds, levelled and faded, as the stream carries it."""
@@ -94,8 +97,12 @@ def lay_out(
     sample_rate: int,
     settings: Mp3Settings,
     filters: str,
+    music: dict[str, Track] | None = None,
+    mix: MusicMix = MusicMix(),
 ) -> Layout:
     """The planned timeline and its parts, from the segments' records (`records` by cache key; others count as empty).
+
+    `music` (intro, outro, bed: see `music`) is placed around the takes and mixed as `mix` says.
 
     Each segment lasts a whole number of MP3 frames (a little silence added at its end),
     and so does each pause: every segment starts on a frame, so that a segment that
@@ -110,12 +117,18 @@ def lay_out(
         if take.cache_key in records:
             gains[take.cache_key] = voice_gains[take.voice]
     lengths = [bounds[t.cache_key][1] - bounds[t.cache_key][0] if t.cache_key in records else 0 for t in takes]
-    timeline = lay_out_takes(takes, lengths, titles, pauses, sample_rate, quantum)
-    return Layout(timeline, tuple(_parts(timeline, gains, settings, filters, bounds)), bounds, gains)
+    music = music or {}
+    overlap = round(mix.overlap * sample_rate)
+    lead = len(music["intro"].pcm) // 2 - overlap if "intro" in music else 0
+    outro = (overlap, len(music["outro"].pcm) // 2) if "outro" in music else None
+    timeline = lay_out_takes(takes, lengths, titles, pauses, sample_rate, quantum, lead, outro)
+    placed = tuple(clips(music, timeline, mix, HEADROOM_DB)) if music else ()
+    return Layout(timeline, tuple(_parts(timeline, gains, settings, filters, bounds, placed)), bounds, gains, placed)
 
 
 def _parts(
-    planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str, bounds: dict[str, tuple[int, int]]
+    planned: Timeline, gains: dict[str, float], settings: Mp3Settings, filters: str, bounds: dict[str, tuple[int, int]],
+    music: tuple[Clip, ...] = (),
 ) -> list[Part]:
     """Cut the planned timeline before each take (after the pause that precedes it), each part keyed.
 
@@ -138,6 +151,8 @@ def _parts(
             "speech": list(bounds.get(take.cache_key, ())),
             "length": end - start,
         }
+        if sounding := overlapping(list(music), start, end):  # music in it: its digest and place
+            material["music"] = sounding
         key = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
         out.append(Part(start, end, take, key))
     return out
@@ -183,7 +198,8 @@ def encode_parts(
         if stop.is_set():
             return
         with slots.one() as cpu:  # the run's PCM is made as ffmpeg reads it
-            tmp = _encode_run([parts[i] for i in run], planned.sample_rate, counted, store, settings, filters, cpu)
+            tmp = _encode_run([parts[i] for i in run], planned.sample_rate, counted, store, settings, filters, cpu,
+                              layout.clips)  # fmt: skip
         _store_run(tmp, [parts[i] for i in run], quantum, store, stored, lock)
 
     slots = Slots(min(workers, len(runs)))
@@ -218,17 +234,21 @@ def _store_run(tmp: Path, run: list[Part], quantum: int, store: PartStore, store
         tmp.unlink(missing_ok=True)
 
 
-def _encode_run(run: list[Part], rate: int, load, store: PartStore, settings: Mp3Settings, filters: str, cpu) -> Path:
-    """Encode a run of neighbouring parts in one ffmpeg, bare, into a temporary file in the store's folder."""
+def _encode_run(
+    run: list[Part], rate: int, load, store: PartStore, settings: Mp3Settings, filters: str, cpu, music=()
+) -> Path:
+    """Encode a run of neighbouring parts in one ffmpeg, bare, into a temporary file in the store's folder (with the
+    `music` clips that sound in it mixed in)."""
     sub = Timeline(rate, tuple(part.take for part in run), (), run[-1].end)
     store.folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=store.folder, prefix=".tmp-run-", suffix=".mp3")
     os.close(fd)
     try:
         moment("encoding")
-        encode_mp3(
-            stream(sub, load, start=run[0].start), rate, Path(name), settings, filters, "s32le", bare=True, cpu=cpu
-        )
+        pcm = stream(sub, load, start=run[0].start)
+        if music:
+            pcm = mixed(pcm, list(music), run[0].start)
+        encode_mp3(pcm, rate, Path(name), settings, filters, "s32le", bare=True, cpu=cpu)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

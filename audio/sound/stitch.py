@@ -24,6 +24,8 @@ LEAD_IN_MS = 300
 """Silence before the first words."""
 TAIL_MS = 1000
 """Silence after the last words."""
+MUSIC_TAIL_MS = 300
+"""Silence after the outro's end."""
 MARK_BEFORE_MS = 400
 """A chapter mark sits this long before its first words (at most half the pause)."""
 SAMPLE_BYTES = 4
@@ -75,11 +77,15 @@ def lay_out_takes(
     pauses: Pauses,
     sample_rate: int,
     quantum: int = 1,
+    lead: int = 0,
+    outro: tuple[int, int] | None = None,
 ) -> Timeline:
     """Lay takes of known lengths (in samples) on a timeline with their pauses and chapters.
 
     Pauses are rounded to whole `quantum`s (an MP3 frame): with segments of whole
-    frames, every segment then starts on a frame.
+    frames, every segment then starts on a frame. The first words start `lead` samples
+    in, or later (an intro plays first); `outro` (its overlap with the last words, its
+    length) makes the timeline last until it ends.
     """
     ms = lambda n: round(n * sample_rate / 1000)  # noqa: E731
     grid = lambda n: round(n * sample_rate / 1000 / quantum) * quantum  # noqa: E731
@@ -89,6 +95,8 @@ def lay_out_takes(
     chapter_marks: list[int] = []
     for index, (item, length) in enumerate(zip(takes, lengths)):
         gap = grid(pause_before(previous, item, pauses, after_title=index == 1))
+        if previous is None and lead > gap:
+            gap = -(-lead // quantum) * quantum
         position += gap
         if previous is None or item.chapter != previous.chapter:
             chapter_marks.append(0 if previous is None else position - min(ms(MARK_BEFORE_MS), gap // 2))
@@ -96,6 +104,9 @@ def lay_out_takes(
         position += length
         previous = item
     total = position + grid(TAIL_MS)
+    if outro is not None and laid:
+        start = max(laid[-1].start, laid[-1].end - outro[0])
+        total = max(total, -(-(start + outro[1] + ms(MUSIC_TAIL_MS)) // quantum) * quantum)
     chapter_ids = list(dict.fromkeys(t.chapter for t in takes))
     marks = tuple(
         ChapterMark(titles[c], start, chapter_marks[i + 1] if i + 1 < len(chapter_marks) else total)

@@ -33,7 +33,19 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from ..errors import CastError
-from ..model import INTERVIEWER, NARRATOR, OVERRIDE_SETTINGS, Cast, Episode, Mastering, Override, Pauses, Show, Voice
+from ..model import (
+    INTERVIEWER,
+    NARRATOR,
+    OVERRIDE_SETTINGS,
+    Cast,
+    Episode,
+    Mastering,
+    MusicMix,
+    Override,
+    Pauses,
+    Show,
+    Voice,
+)  # fmt: skip
 from ..paths import default_cast_path, episode_cast_path, project_root
 from ..show import build_show, check_show
 from .voicespec import VOICE_KEYS, check_table, voice_from
@@ -41,7 +53,7 @@ from .voicespec import VOICE_KEYS, check_table, voice_from
 log = logging.getLogger(__name__)
 
 _OVERRIDE_KEYS = VOICE_KEYS | {"text", "original"}
-_TOP_KEYS = {"show", "pauses", "loudness", "voices", "pool", "overrides"}
+_TOP_KEYS = {"show", "pauses", "loudness", "music", "voices", "pool", "overrides"}
 
 
 def read_toml(path: Path) -> dict:
@@ -100,7 +112,7 @@ def _check_keys(raw: dict, path: Path) -> None:
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise CastError(f"unknown table or key {sorted(unknown)[0]!r}; known: {', '.join(sorted(_TOP_KEYS))}", path)
-    for section, model in (("show", Show), ("pauses", Pauses), ("loudness", Mastering)):
+    for section, model in (("show", Show), ("pauses", Pauses), ("loudness", Mastering), ("music", MusicMix)):
         table = raw.get(section, {})
         if not isinstance(table, dict):
             raise CastError(f"[{section}] must be a table", path)
@@ -137,6 +149,10 @@ _NUMBERS = {  # (section, key): (whole numbers only, lowest, highest, unit)
     **{("pauses", key): (True, 0, 10_000, "ms") for key in ("paragraph", "speaker", "chapter", "title")},
     ("loudness", "target"): (False, -30.0, -10.0, "LUFS"),
     ("loudness", "true_peak"): (False, -9.0, 0.0, "dBTP"),
+    ("music", "below"): (False, 0.0, 30.0, "LU"),
+    ("music", "duck"): (False, 0.0, 40.0, "dB"),
+    ("music", "overlap"): (False, 0.0, 10.0, "s"),
+    ("music", "fade"): (False, 0.1, 10.0, "s"),
 }
 
 
@@ -163,6 +179,7 @@ def _build_cast(data: dict, sources: list[Path], origins: dict[str, Path], proje
         pool=pool,
         pauses=Pauses(**data.get("pauses", {})),
         loudness=Mastering(**data.get("loudness", {})),
+        music=MusicMix(**data.get("music", {})),
         overrides={seg: Override(segment=seg, **spec) for seg, spec in data.get("overrides", {}).items()},
         show=build_show(data.get("show", {})),
         sources=tuple(sources),
