@@ -29,7 +29,7 @@ install-test: $(VENV)/.test-installed
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	rm -rf build
-	$(PIP) install '.[test]'
+	$(PIP) install '.[test,cluster]'
 	touch $@
 
 episode: install

@@ -122,11 +122,16 @@ def carry_out(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, rep
         return _up_to_date(planned, reporter)
     if planned.force or missing_jobs(planned.all_jobs, cache.speech, engine.sample_rate):
         engine.warm_up()  # the speech server takes a tenth of a second to start: it does while voices are checked
+    check_plan_voices(planned, engine, cache)
+    return execute(planned, engine, cache, reporter, workers)
+
+
+def check_plan_voices(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder) -> None:
+    """Check that the engine has every voice a plan uses (`CastError` names the first it lacks)."""
     overridden = {s: planned.segment_voices[s] for s in planned.cast.overrides if s in planned.segment_voices}
     # the speakers' voices, then overridden segments' voices no speaker has, in one check (one read of voices.json)
     extra = {s: v for s, v in overridden.items() if v not in planned.voices.values()}
     check_voices(engine, {**planned.voices, **extra}, planned.cast, cache.voices)
-    return execute(planned, engine, cache, reporter, workers)
 
 
 def _up_to_date(planned: RenderPlan, reporter: Reporter) -> RenderResult:
@@ -167,20 +172,10 @@ def assemble(
 ) -> Timeline:
     """Lay the synthesized segments out, encode the parts the store lacks, write the episode; its timeline."""
     from .publish.episode import metadata, texts_beside, write_episode  # mutagen, pydub: only with work to do
-    from .sound.assemble import encode_parts, lay_out, mastering_filters, played_timeline
-    from .sound.loudness import voice_gains
-    from .speech.synth import SpeechSource
+    from .sound.assemble import encode_parts, played_timeline
 
     episode, cast, settings = planned.episode, planned.cast, planned.settings
-    source = SpeechSource(cache.speech, engine, {j.key: j for j in planned.all_jobs})
-    records = {key: source.record(key) for key in dict.fromkeys(j.key for j in planned.jobs)}
-    readings = {voice: job.key for voice, job in planned.calibrations.items()}
-    gains = voice_gains(source, readings, cast.loudness, workers, reporter.stage)
-    filters = mastering_filters(cast.loudness)
-    layout = lay_out(
-        takes(planned), records, gains, titles=[c.title for c in episode.chapters], pauses=cast.pauses,
-        sample_rate=engine.sample_rate, settings=settings, filters=filters,
-    )  # fmt: skip
+    source, layout, filters = lay_out_plan(planned, engine, cache, reporter, workers)
     timeline = played_timeline(layout.timeline, settings.sample_rate)
     # The files beside the MP3 follow from the timeline alone: written while the encoders run.
     with ThreadPoolExecutor(max_workers=1) as side:
@@ -195,6 +190,26 @@ def assemble(
     minutes = timeline.length / timeline.sample_rate / 60
     reporter.note(f"wrote {planned.output} ({minutes:.1f} min, {len(timeline.chapters)} chapters)")
     return timeline
+
+
+def lay_out_plan(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, reporter: Reporter, workers=None):
+    """A plan's segments (their speech in the cache) laid on the frame grid: the speech source, the layout, and
+    the mastering filters."""
+    from .sound.assemble import lay_out, mastering_filters
+    from .sound.loudness import voice_gains
+    from .speech.synth import SpeechSource
+
+    episode, cast = planned.episode, planned.cast
+    source = SpeechSource(cache.speech, engine, {j.key: j for j in planned.all_jobs})
+    records = {key: source.record(key) for key in dict.fromkeys(j.key for j in planned.jobs)}
+    readings = {voice: job.key for voice, job in planned.calibrations.items()}
+    gains = voice_gains(source, readings, cast.loudness, workers, reporter.stage)
+    filters = mastering_filters(cast.loudness)
+    layout = lay_out(
+        takes(planned), records, gains, titles=[c.title for c in episode.chapters], pauses=cast.pauses,
+        sample_rate=engine.sample_rate, settings=planned.settings, filters=filters,
+    )  # fmt: skip
+    return source, layout, filters
 
 
 def takes(planned: RenderPlan) -> list[Take]:

@@ -1,0 +1,319 @@
+"""A catalogue rendered on a Dask cluster: the client plans each episode, the workers speak its segments and
+encode its parts, the client lays it out, joins, tags and writes it.
+
+1. The client plans every script, as a local render does; episodes up to date are done.
+2. The voices' readings of the calibration text that the cache lacks are spoken on the
+   cluster (a task each) and measured on the client: their gains level every segment.
+3. Each episode's segments that the cache lacks are spoken in chunks of `CHUNK_SEGMENTS`
+   (`tasks.Chunk`); the speech comes back to the client's cache, and stays on its worker.
+4. Once an episode's speech is all there, the client lays it out and sends the parts its
+   store lacks in the runs a local render would encode (`tasks.Run`); a run's task
+   takes its speech from the workers that spoke it. A constant bit rate pads each frame by
+   its place in the encoder's stream, so the same runs are what make the same bytes.
+5. When an episode's parts are all in the store, the client writes it under its lock
+   (`render.assemble`, which then only joins the parts).
+
+A few episodes per worker are in flight at once: the client's memory stays flat, and it
+writes episodes while the cluster works on the next. A worker that dies costs its tasks a
+retry elsewhere (the scheduler's own; lost speech is spoken again); a task that fails fails
+its episode alone. Ctrl-C cancels this render's tasks on the cluster; every episode
+written is whole (each is written atomically, by the client).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from ..caches import CacheFolder
+from ..errors import ClusterError, PodcastError
+from ..hooks import moment
+from ..plan import RenderPlan, RenderRequest, plan
+from ..render import RenderResult, Reporter, assemble, carry_out, check_plan_voices, lay_out_plan, locked, start_engine
+from ..speech.cache import default_cache_dir
+from ..speech.engines import SpeechEngine
+from ..speech.synth import Job
+from .connect import connect
+from .tasks import PLUGIN, Chunk, Encoded, EnginePlugin, Run, Spoken, encode, speak
+
+log = logging.getLogger(__name__)
+
+CHUNK_SEGMENTS = 8
+"""Segments per speaking task: see the README's cluster section for the measurements behind it."""
+EPISODES_PER_WORKER = 2
+"""Episodes in flight per worker: enough to keep every worker busy while the client writes the last one."""
+
+Outcome = tuple[list[RenderResult], list[RenderResult], list[tuple[Path, PodcastError]]]
+"""The episodes rendered, those up to date, and the scripts that failed with their error."""
+
+
+def render_on_cluster(
+    scripts: list[Path],
+    refused: dict[Path, PodcastError],
+    *,
+    scheduler: str,
+    cast_file: Path | None = None,
+    cache_dir: Path | None = None,
+    force: bool = False,
+    engine_name: str = "espeak",
+    workers: int | None = None,
+    reporter: Reporter | None = None,
+    cover: Path | None = None,
+    strict: bool = False,
+) -> Outcome:
+    """Render `scripts` (but those `refused`, which fail with their error) on the cluster at `scheduler`.
+
+    `workers`: as for a local render, the encoders an episode's parts are shared among (the runs they are
+    encoded in, so that the bytes are a local render's on this machine); default: one per core here.
+    """
+    client = connect(scheduler)
+    engine = None
+    try:
+        try:
+            client.register_plugin(EnginePlugin(), name=PLUGIN)
+        except Exception as exc:  # noqa: BLE001 - whatever a worker says, it is one line
+            raise ClusterError(f"the workers cannot load the renderer ({exc}); install podcast-renderer on "
+                               "every worker, at the client's version") from None  # fmt: skip
+        engine = start_engine(engine_name)
+        request = partial(RenderRequest, cast_file=cast_file, cover=cover, force=force, engine_name=engine_name,
+                          strict=strict)  # fmt: skip
+        cache = CacheFolder(cache_dir or default_cache_dir())
+        return ClusterRun(client, engine, cache, reporter or Reporter(), workers).render(scripts, refused, request)
+    finally:
+        if engine is not None:
+            engine.close()
+        client.close()
+
+
+@dataclass
+class _Open:
+    """An episode whose tasks are out."""
+
+    planned: RenderPlan
+    """Its plan."""
+    index: int = 0
+    """Its place in the catalogue."""
+    keys: set = field(default_factory=set)
+    """Its segments' cache keys."""
+    asked: bool = False
+    """Its speaking tasks were sent."""
+    spoken: int = 0
+    """Segments spoken for it on the cluster."""
+    encoding: bool = False
+    """Its speech is all there, and its parts are being encoded."""
+    futures: set = field(default_factory=set)
+    """Its tasks still out."""
+    holders: dict = field(default_factory=dict)
+    """The speaking task that holds each cache key's speech."""
+
+
+class ClusterRun:
+    """One render of a catalogue on a cluster: the client's side."""
+
+    def __init__(self, client, engine: SpeechEngine | None, cache: CacheFolder, reporter: Reporter, workers=None):
+        self.client, self.engine, self.cache, self.reporter, self.workers = client, engine, cache, reporter, workers
+        self.rendered: dict[Path, RenderResult] = {}
+        self.fresh: dict[Path, RenderResult] = {}
+        self.failed: dict[Path, PodcastError] = {}
+        self.flying: set = set()
+        self.advance = lambda n: None
+
+    def render(self, scripts: list[Path], refused: dict[Path, PodcastError], request) -> Outcome:
+        """Plan, calibrate, then speak, encode and write every episode; Ctrl-C cancels the tasks out."""
+        try:
+            plans = self._plan(scripts, refused, request)
+            readings = {j.key: j for p in plans for j in self._missing(p, p.calibrations.values())}
+            segments = sum(len(self._missing(p, p.jobs)) for p in plans)
+            self.advance = self.reporter.stage("On the cluster", len(readings) + segments)
+            self._episodes(self._calibrate(plans, readings))
+        except BaseException:
+            if self.flying:
+                self.client.cancel(list(self.flying), force=True)
+            raise
+        order = {script: n for n, script in enumerate(scripts)}
+        ordered = lambda found: sorted(found.items(), key=lambda item: order[item[0]])  # noqa: E731
+        failed = ordered(self.failed)
+        return [r for _, r in ordered(self.rendered)], [r for _, r in ordered(self.fresh)], failed
+
+    def _fail(self, script: Path, exc: PodcastError) -> None:
+        log.error("%s", exc)
+        self.failed[script] = exc
+
+    def _plan(self, scripts: list[Path], refused: dict[Path, PodcastError], request) -> list[RenderPlan]:
+        """Every script's plan; those up to date are reported, those that cannot be rendered fail."""
+        todo = []
+        for script in scripts:
+            try:
+                if script in refused:
+                    raise refused[script]
+                planned = plan(request(script=script), self.engine)
+                if planned.up_to_date:
+                    self.reporter.episode(f"{script}:")
+                    self.fresh[script] = carry_out(planned, self.engine, self.cache, self.reporter)
+                else:
+                    check_plan_voices(planned, self.engine, self.cache)
+                    todo.append(planned)
+            except PodcastError as exc:
+                self._fail(script, exc)
+        return todo
+
+    def _missing(self, planned: RenderPlan, jobs) -> list[Job]:
+        """The jobs whose speech the cache lacks (all with --force), each key once."""
+        unique = {j.key: j for j in jobs}
+        rate = self.engine.sample_rate
+        return [j for j in unique.values() if planned.force or not self.cache.speech.has(j.key, rate)]
+
+    def _submit(self, function, *args):
+        future = self.client.submit(function, *args, pure=False)
+        self.flying.add(future)
+        return future
+
+    def _speak(self, jobs: list[Job]):
+        engine = self.engine
+        return self._submit(speak, Chunk(engine.name, engine.version(), engine.sample_rate, tuple(jobs)))
+
+    def _result(self, future) -> Spoken | Encoded:
+        """A task's result, stored in the client's caches; a failure as our error."""
+        self.flying.discard(future)
+        try:
+            result = future.result()
+        except PodcastError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a worker lost too often, the scheduler gone: one line
+            raise ClusterError(f"the cluster could not run a task ({type(exc).__name__}: {exc})") from None
+        if isinstance(result, Spoken):
+            for key, pcm in result.speech.items():
+                self.cache.speech.store(key, pcm, self.engine.sample_rate)
+        else:
+            for key, (frames, count) in result.parts.items():
+                if self.cache.parts.get(key, count) is None:
+                    self.cache.parts.put(key, frames, count)
+        return result
+
+    def _calibrate(self, plans: list[RenderPlan], readings: dict[str, Job]) -> list[RenderPlan]:
+        """The voices' `readings` the cache lacks, spoken on the cluster; the plans whose readings failed fail."""
+        from distributed import as_completed
+
+        futures = {self._speak([job]): key for key, job in readings.items()}
+        broken: dict[str, PodcastError] = {}
+        for future in as_completed(futures, loop=self.client.loop):
+            try:
+                self._result(future)
+            except PodcastError as exc:
+                broken[futures[future]] = exc
+            self.advance(1)
+        for planned in plans:
+            bad = [broken[j.key] for j in planned.calibrations.values() if j.key in broken]
+            if bad:
+                self._fail(planned.script, bad[0])
+        return [p for p in plans if p.script not in self.failed]
+
+    def _send_speaking(self, episode: _Open) -> None:
+        """An episode's segments the cache lacks, out in chunks of neighbours."""
+        missing = self._missing(episode.planned, episode.planned.jobs)
+        episode.spoken = len(missing)
+        for first in range(0, len(missing), CHUNK_SEGMENTS):
+            group = missing[first : first + CHUNK_SEGMENTS]
+            future = self._speak(group)
+            episode.futures.add(future)
+            episode.holders.update({job.key: future for job in group})
+
+    def _send_encoding(self, episode: _Open) -> None:
+        """An episode's parts the store lacks, out in the runs a local render would encode them in."""
+        from ..sound.assemble import runs_to_encode
+
+        planned, episode.encoding = episode.planned, True
+        source, layout, filters = lay_out_plan(planned, self.engine, self.cache, self.reporter, self.workers)
+        for run in runs_to_encode(layout, self.cache.parts, planned.settings, self.workers):
+            keys = dict.fromkeys(part.take.cache_key for part in run)
+            holders = list(dict.fromkeys(episode.holders[k] for k in keys if k in episode.holders))
+            task = Run(
+                layout.timeline.sample_rate, tuple(run), {k: layout.bounds[k] for k in keys},
+                {k: layout.gains[k] for k in keys}, planned.settings, filters,
+                {k: source.pcm(k) for k in keys if k not in episode.holders},
+            )  # fmt: skip
+            episode.futures.add(self._submit(encode, task, holders))
+
+    def _episodes(self, plans: list[RenderPlan]) -> None:
+        """Each episode's speaking tasks, then its encoding tasks, then its writing; a few episodes at a time."""
+        from distributed import as_completed
+
+        queue, open_ = deque(plans), {}
+        owners: dict = {}
+        done = as_completed(loop=self.client.loop)
+        window = EPISODES_PER_WORKER * max(1, len(self.client.scheduler_info().get("workers", {})))
+
+        def open_next() -> None:
+            while queue and len(open_) < window:
+                planned = queue.popleft()
+                keys = {j.key for j in planned.jobs}
+                open_[planned.script] = _Open(planned, index=len(plans) - len(queue), keys=keys)
+                next_step(open_[planned.script])
+
+        def next_step(episode: _Open) -> None:
+            """Send the episode's next tasks; write it when it has none left to send."""
+            script = episode.planned.script
+            while script not in self.failed and not episode.futures and not episode.encoding:
+                try:
+                    if not episode.asked:
+                        episode.asked = True
+                        self._send_speaking(episode)
+                    elif any(o.index < episode.index and o.keys & episode.keys for o in open_.values()):
+                        return  # an earlier episode may store parts this one uses: as a local render, after it
+                    else:
+                        self._send_encoding(episode)
+                except PodcastError as exc:
+                    self._fail(script, exc)
+            if episode.futures and script not in self.failed:
+                for future in episode.futures - set(owners):
+                    owners[future] = episode
+                    done.add(future)
+                return
+            open_.pop(script, None)
+            episode.holders.clear()  # the speech the cluster holds for it is let go
+            if script not in self.failed:
+                self._finish(episode)
+            for waiting in [o for o in open_.values() if o.asked and not o.futures and not o.encoding]:
+                next_step(waiting)
+            open_next()
+
+        open_next()
+        moment("on the cluster")  # a test's stopping point: Ctrl-C with tasks out
+        for future in done:
+            episode = owners.pop(future)
+            episode.futures.discard(future)
+            if episode.planned.script in self.failed:
+                continue
+            try:
+                result = self._result(future)
+            except PodcastError as exc:
+                self._fail(episode.planned.script, exc)
+                self.client.cancel(list(episode.futures), force=True)
+                episode.futures.clear()
+                next_step(episode)
+                continue
+            if isinstance(result, Spoken):
+                self.advance(len(result.speech))
+            if not episode.futures:
+                next_step(episode)
+
+    def _finish(self, episode: _Open) -> None:
+        """Write an episode whose speech and parts are all in the caches, under its lock."""
+        planned = episode.planned
+        self.reporter.episode(f"{planned.script}:")
+        for line in planned.applied:
+            self.reporter.note(line)
+        try:
+            with locked(planned.output):
+                timeline = assemble(planned, self.engine, self.cache, self.reporter, self.workers)
+        except PodcastError as exc:
+            self._fail(planned.script, exc)
+            return
+        unique = len({j.key for j in planned.jobs})
+        self.rendered[planned.script] = RenderResult(
+            planned.episode, timeline, planned.output, planned.files, episode.spoken, unique - episode.spoken,
+            voices=planned.voices,
+        )  # fmt: skip
