@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 CHUNK_SEGMENTS = 8
 """Segments per speaking task: see the README's cluster section for the measurements behind it."""
 EPISODES_PER_WORKER = 2
-"""Episodes in flight per worker: enough to keep every worker busy while the client writes the last one."""
+"""Episodes in flight per worker thread: enough to keep every worker busy while the client writes the last one."""
 
 Outcome = tuple[list[RenderResult], list[RenderResult], list[tuple[Path, PodcastError]]]
 """The episodes rendered, those up to date, and the scripts that failed with their error."""
@@ -98,6 +98,8 @@ class _Open:
     """Its place in the catalogue."""
     keys: set = field(default_factory=set)
     """Its segments' cache keys."""
+    readings: set = field(default_factory=set)
+    """Its voices' readings' cache keys."""
     asked: bool = False
     """Its speaking tasks were sent."""
     spoken: int = 0
@@ -128,7 +130,7 @@ class ClusterRun:
             readings = {j.key: j for p in plans for j in self._missing(p, p.calibrations.values())}
             segments = sum(len(self._missing(p, p.jobs)) for p in plans)
             self.advance = self.reporter.stage("On the cluster", len(readings) + segments)
-            self._episodes(self._calibrate(plans, readings))
+            self._episodes(plans, readings)
         except BaseException:
             if self.flying:
                 self.client.cancel(list(self.flying), force=True)
@@ -166,8 +168,8 @@ class ClusterRun:
         rate = self.engine.sample_rate
         return [j for j in unique.values() if planned.force or not self.cache.speech.has(j.key, rate)]
 
-    def _submit(self, function, *args):
-        future = self.client.submit(function, *args, pure=False)
+    def _submit(self, function, *args, priority: int = 0):
+        future = self.client.submit(function, *args, pure=False, priority=priority)
         self.flying.add(future)
         return future
 
@@ -193,24 +195,6 @@ class ClusterRun:
                     self.cache.parts.put(key, frames, count)
         return result
 
-    def _calibrate(self, plans: list[RenderPlan], readings: dict[str, Job]) -> list[RenderPlan]:
-        """The voices' `readings` the cache lacks, spoken on the cluster; the plans whose readings failed fail."""
-        from distributed import as_completed
-
-        futures = {self._speak([job]): key for key, job in readings.items()}
-        broken: dict[str, PodcastError] = {}
-        for future in as_completed(futures, loop=self.client.loop):
-            try:
-                self._result(future)
-            except PodcastError as exc:
-                broken[futures[future]] = exc
-            self.advance(1)
-        for planned in plans:
-            bad = [broken[j.key] for j in planned.calibrations.values() if j.key in broken]
-            if bad:
-                self._fail(planned.script, bad[0])
-        return [p for p in plans if p.script not in self.failed]
-
     def _send_speaking(self, episode: _Open) -> None:
         """An episode's segments the cache lacks, out in chunks of neighbours."""
         missing = self._missing(episode.planned, episode.planned.jobs)
@@ -235,70 +219,111 @@ class ClusterRun:
                 {k: layout.gains[k] for k in keys}, planned.settings, filters,
                 {k: source.pcm(k) for k in keys if k not in episode.holders},
             )  # fmt: skip
-            episode.futures.add(self._submit(encode, task, holders))
+            # before the next episodes' speech: an episode is written as soon as can be, its speech let go
+            episode.futures.add(self._submit(encode, task, holders, priority=1))
 
-    def _episodes(self, plans: list[RenderPlan]) -> None:
-        """Each episode's speaking tasks, then its encoding tasks, then its writing; a few episodes at a time."""
+    def _episodes(self, plans: list[RenderPlan], readings: dict[str, Job]) -> None:
+        """The voices' readings first, then each episode's speaking tasks, its encoding tasks once its speech and
+        readings are back, and its writing; a few episodes at a time."""
         from distributed import as_completed
 
-        queue, open_ = deque(plans), {}
-        owners: dict = {}
-        done = as_completed(loop=self.client.loop)
-        window = EPISODES_PER_WORKER * max(1, len(self.client.scheduler_info().get("workers", {})))
-
-        def open_next() -> None:
-            while queue and len(open_) < window:
-                planned = queue.popleft()
-                keys = {j.key for j in planned.jobs}
-                open_[planned.script] = _Open(planned, index=len(plans) - len(queue), keys=keys)
-                next_step(open_[planned.script])
-
-        def next_step(episode: _Open) -> None:
-            """Send the episode's next tasks; write it when it has none left to send."""
-            script = episode.planned.script
-            while script not in self.failed and not episode.futures and not episode.encoding:
-                try:
-                    if not episode.asked:
-                        episode.asked = True
-                        self._send_speaking(episode)
-                    elif any(o.index < episode.index and o.keys & episode.keys for o in open_.values()):
-                        return  # an earlier episode may store parts this one uses: as a local render, after it
-                    else:
-                        self._send_encoding(episode)
-                except PodcastError as exc:
-                    self._fail(script, exc)
-            if episode.futures and script not in self.failed:
-                for future in episode.futures - set(owners):
-                    owners[future] = episode
-                    done.add(future)
-                return
-            open_.pop(script, None)
-            episode.holders.clear()  # the speech the cluster holds for it is let go
-            if script not in self.failed:
-                self._finish(episode)
-            for waiting in [o for o in open_.values() if o.asked and not o.futures and not o.encoding]:
-                next_step(waiting)
-            open_next()
-
-        open_next()
+        self.done = as_completed(loop=self.client.loop)
+        self.queue, self.open, self.owners = deque(plans), {}, {}
+        self.index = {p.script: n for n, p in enumerate(plans)}
+        self.pending = {self._speak([job]): key for key, job in readings.items()}
+        self.broken: dict[str, PodcastError] = {}
+        for future in self.pending:
+            self.done.add(future)
+        self._open_next()
         moment("on the cluster")  # a test's stopping point: Ctrl-C with tasks out
-        for future in done:
-            episode = owners.pop(future)
-            episode.futures.discard(future)
-            if episode.planned.script in self.failed:
-                continue
-            try:
-                result = self._result(future)
-            except PodcastError as exc:
-                self._fail(episode.planned.script, exc)
-                self.client.cancel(list(episode.futures), force=True)
-                episode.futures.clear()
-                next_step(episode)
-                continue
+        for future in self.done:
+            if future in self.pending:
+                self._reading_back(future)
+            else:
+                self._task_back(future)
+
+    def _reading_back(self, future) -> None:
+        key = self.pending.pop(future)
+        try:
+            self._result(future)
+        except PodcastError as exc:
+            self.broken[key] = exc
+        self.advance(1)
+        self._wake()
+
+    def _task_back(self, future) -> None:
+        episode = self.owners.pop(future)
+        episode.futures.discard(future)
+        if episode.planned.script in self.failed:
+            return
+        try:
+            result = self._result(future)
+        except PodcastError as exc:
+            self._fail(episode.planned.script, exc)
+            self.client.cancel(list(episode.futures), force=True)
+            episode.futures.clear()
+        else:
             if isinstance(result, Spoken):
                 self.advance(len(result.speech))
-            if not episode.futures:
-                next_step(episode)
+        if not episode.futures:
+            self._next_step(episode)
+
+    def _waits(self, episode: _Open) -> bool:
+        """An episode's encoding waits for its voices' readings (their gains), and for every earlier episode that
+        may store parts it uses (as in a local render, which encodes only what the earlier ones left to do)."""
+        if episode.readings & set(self.pending.values()):
+            return True
+        return any(o.index < episode.index and o.keys & episode.keys for o in self.open.values())
+
+    def _next_step(self, episode: _Open) -> None:
+        """Send an episode's next tasks; write it when it has none left to send."""
+        script = episode.planned.script
+        while script not in self.failed and not episode.futures and not episode.encoding:
+            try:
+                broken = [self.broken[key] for key in episode.readings if key in self.broken]
+                if broken:
+                    raise broken[0]
+                if not episode.asked:
+                    episode.asked = True
+                    self._send_speaking(episode)
+                elif self._waits(episode):
+                    return
+                else:
+                    self._send_encoding(episode)
+            except PodcastError as exc:
+                self._fail(script, exc)
+        if episode.futures and script not in self.failed:
+            for future in episode.futures - self.owners.keys():
+                self.owners[future] = episode
+                self.done.add(future)
+            return
+        self.open.pop(script, None)
+        episode.holders.clear()  # the speech the cluster holds for it is let go
+        if script not in self.failed:
+            self._finish(episode)
+        self._wake()
+
+    def _wake(self) -> None:
+        """Move on the episodes that wait, and open the next ones."""
+        for waiting in list(self.open.values()):
+            if self.open.get(waiting.planned.script) is waiting and waiting.asked and not waiting.futures \
+                    and not waiting.encoding:  # fmt: skip
+                self._next_step(waiting)
+        self._open_next()
+
+    def _open_next(self) -> None:
+        if not self.queue:
+            return
+        threads = sum(self.client.nthreads().values())  # asked again each time: a cluster may grow or shrink
+        if not threads and not self.open:
+            self.reporter.note("the cluster has no workers yet; the tasks wait for some")
+        while self.queue and len(self.open) < EPISODES_PER_WORKER * max(1, threads):
+            planned = self.queue.popleft()
+            self.open[planned.script] = episode = _Open(
+                planned, self.index[planned.script], {j.key for j in planned.jobs},
+                {j.key for j in planned.calibrations.values()},
+            )  # fmt: skip
+            self._next_step(episode)
 
     def _finish(self, episode: _Open) -> None:
         """Write an episode whose speech and parts are all in the caches, under its lock."""
