@@ -74,7 +74,10 @@ def on_cluster(project: Path, cache: Path, cluster, reporter=None):
     return render_all([project / "scripts"], cache_dir=cache, scheduler=cluster.scheduler_address, reporter=reporter)
 
 
-def test_a_catalogue_renders_on_the_cluster_as_here_byte_for_byte(catalogue, cluster, tmp_path):
+def test_a_catalogue_renders_on_the_cluster_as_here_byte_for_byte(catalogue, cluster, tmp_path, monkeypatch):
+    from audio.cluster import catalogue as client_side
+
+    monkeypatch.setattr(client_side, "CHUNK_SEGMENTS", 3)  # each episode spread over several speaking tasks
     project, files, cached = catalogue
     shutil.rmtree(project / "dist", ignore_errors=True)
     result = on_cluster(project, tmp_path / "cache", cluster)
@@ -218,3 +221,35 @@ def test_the_cluster_code_is_not_imported_by_the_rest():
                 assert "cluster" not in line and "distributed" not in line and "dask" not in line, (module, line)
 
 
+
+
+def test_one_script_on_the_cluster_is_its_episode_alone(cluster, tmp_path):
+    project = make_project(tmp_path / "show", {"tiny.txt": TWO_GUESTS})
+    env = {"PODCAST_CACHE_DIR": str(tmp_path / "cache")}
+    done = podcast("render", "scripts/tiny.txt", "--scheduler", cluster.scheduler_address, cwd=project, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(project / "dist" / "tiny.mp3")
+    assert sorted(p.name for p in (project / "dist").iterdir() if not p.name.startswith(".")) == [
+        "tiny.chapters.json", "tiny.html", "tiny.json", "tiny.mp3", "tiny.srt", "tiny.transcript.json", "tiny.vtt",
+    ]  # as a local render of one script: no show page
+    out = podcast("render", "scripts/tiny.txt", "--scheduler", cluster.scheduler_address, "-o", "x.mp3", cwd=project)
+    one_error(out.returncode, out.stderr, 2, None, "--out names one episode here")
+
+
+def test_a_worker_with_another_engine_refuses_the_task():
+    pytest.importorskip("distributed")
+    from audio.cluster.tasks import Chunk, speak_with
+    from audio.errors import EngineError
+    from audio.model import Voice
+    from audio.speech.engines import create_engine
+    from audio.speech.synth import Job
+
+    engine = create_engine("tone")
+    try:
+        job = Job("0" * 32, "Hello.", Voice("tone"), "segment 1")
+        with pytest.raises(EngineError, match="a worker's engine is tone"):
+            speak_with(Chunk("tone", "another version", engine.sample_rate, (job,)), engine)
+        with pytest.raises(EngineError, match="would not make segment 1 as the client's does"):
+            speak_with(Chunk("tone", engine.version(), engine.sample_rate, (job,)), engine)
+    finally:
+        engine.close()
