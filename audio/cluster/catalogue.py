@@ -254,7 +254,8 @@ class ClusterRun:
     def _task_back(self, future) -> None:
         episode = self.owners.pop(future)
         episode.futures.discard(future)
-        if episode.planned.script in self.failed:
+        if episode.planned.script in self.failed:  # a task of a failed episode, cancelled: let go
+            self.flying.discard(future)
             return
         try:
             result = self._result(future)

@@ -92,6 +92,9 @@ class Encoded:
 class EnginePlugin(WorkerPlugin):
     """The worker's engines, one per name, started on first use and closed with the worker."""
 
+    idempotent = True
+    """Registered again by the next render, it stays as it is: the engines keep running between renders."""
+
     def __init__(self) -> None:
         self.engines: dict[str, SpeechEngine] = {}
         self.lock: threading.Lock | None = None
