@@ -27,10 +27,10 @@ install: $(BIN)/python
 # the dependencies, installed again when pyproject.toml changes.
 install-test: $(VENV)/.test-installed
 
-# The extras too (Piper), so that their tests run; without them those tests are skipped.
+# The extras too (Piper, Dask), so that their tests run; without them those tests are skipped.
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	rm -rf build
-	$(PIP) install '.[test,piper]'
+	$(PIP) install '.[test,piper,cluster]'
 	touch $@
 
 episode: install

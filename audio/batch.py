@@ -88,8 +88,14 @@ def render_all(
     cover: Path | None = None,
     strict: bool = False,
     settings: Mp3Settings = Mp3Settings(),
+    scheduler: str | None = None,
+    show_files: bool = True,
 ) -> BatchResult:
-    """Render every script of `paths` to `dist/` in its project; then write each project's show files."""
+    """Render every script of `paths` to `dist/` in its project; then write each project's show files.
+
+    `scheduler`: the address of a Dask scheduler whose cluster does the work (see `cluster`);
+    without it everything runs here, and Dask is not imported. `show_files` False: no show files.
+    """
     from .showfiles import check_show_files, write_show_files
 
     reporter = reporter or Reporter()
@@ -97,6 +103,30 @@ def render_all(
     if strict:  # what a directory would refuse of the show itself is said before any speech is made
         check_show_files(scripts, cast_file, cover)
     refused = clashes(scripts)
+    options = dict(cast_file=cast_file, cache_dir=cache_dir, force=force, engine_name=engine_name,
+                   reporter=reporter, cover=cover, strict=strict, settings=settings)  # fmt: skip
+    if scheduler:
+        from .cluster.connect import need_dask
+
+        need_dask()  # one line if the extra is missing, before the modules that import Dask
+        from .cluster.catalogue import render_on_cluster
+
+        rendered, fresh, failed = render_on_cluster(scripts, refused, scheduler=scheduler, workers=workers, **options)
+    else:
+        rendered, fresh, failed = _render_here(scripts, refused, workers=workers, **options)
+    written: list[Path] = []
+    if show_files and (rendered or fresh):
+        try:
+            written = write_show_files(scripts, cast_file, strict, cover)
+        except PodcastError as exc:
+            log.error("%s", exc)
+            failed.append((exc.path or Path("dist"), exc))
+    return BatchResult(tuple(rendered), tuple(fresh), tuple(failed), tuple(written))
+
+
+def _render_here(scripts: list[Path], refused: dict[Path, ScriptError], *, engine_name: str, reporter: Reporter,
+                 **options):  # fmt: skip
+    """Render the scripts one after another on this machine, with one engine for all."""
     rendered, fresh, failed = [], [], []
     engine = start_engine(engine_name)  # if it cannot start, each render reports it after its script's own errors
     try:
@@ -106,10 +136,7 @@ def render_all(
             try:
                 if script in refused:
                     raise refused[script]
-                result = render(
-                    script, None, cast_file, cache_dir, force=force, engine_name=engine_name, workers=workers,
-                    reporter=reporter, cover=cover, engine=engine, strict=strict, settings=settings,
-                )  # fmt: skip
+                result = render(script, None, engine_name=engine_name, reporter=reporter, engine=engine, **options)
             except PodcastError as exc:
                 log.error("%s", exc)
                 failed.append((script, exc))
@@ -119,11 +146,4 @@ def render_all(
     finally:
         if engine is not None:
             engine.close()
-    written: list[Path] = []
-    if rendered or fresh:
-        try:
-            written = write_show_files(scripts, cast_file, strict, cover)
-        except PodcastError as exc:
-            log.error("%s", exc)
-            failed.append((exc.path or Path("dist"), exc))
-    return BatchResult(tuple(rendered), tuple(fresh), tuple(failed), tuple(written))
+    return rendered, fresh, failed

@@ -98,6 +98,11 @@ def render(
         bool, typer.Option("--stereo", help="A stereo MP3 (128 kbit/s) at -16 LUFS as measured, rather than mono "
                                             "at -19 (both -16 as heard); or [show] channels = 2.")
     ] = False,
+    scheduler: Annotated[
+        Optional[str], typer.Option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS",
+                                    help="Run the work on the Dask cluster of this scheduler (tcp://HOST:8786; "
+                                         "pip install '.[cluster]'). Default: everything runs here.")
+    ] = None,
 ) -> None:
     """Render scripts to dist/<name>.mp3 with chapters, tags and the files beside it; a folder also gets its
     show page and, with [show] url, its feed."""
@@ -105,9 +110,15 @@ def render(
 
     options = dict(cast_file=cast, cache_dir=cache_dir, force=force, engine_name=engine, workers=workers, cover=cover,
                    settings=STEREO if stereo else Mp3Settings())  # fmt: skip
-    if scripts and (len(scripts) > 1 or scripts[0].is_dir()):
+    many = bool(scripts and (len(scripts) > 1 or scripts[0].is_dir()))
+    if many or scheduler:
         if out is not None:
-            fail("--out names one episode; several scripts are each written to dist/<name>.mp3", ExitCode.USAGE)
+            fail("--out names one episode here; several scripts, or any on a cluster, are each written to "
+                 "dist/<name>.mp3", ExitCode.USAGE)  # fmt: skip
+        if scheduler:
+            from .plan import default_script
+
+            scripts, options = scripts or [default_script()], {**options, "scheduler": scheduler, "show_files": many}
         _render_many(scripts, quiet, strict, options)
         return
     from .render import render as run_render

@@ -18,6 +18,7 @@ class ExitCode(enum.IntEnum):
     TAGGING = 7
     OUTPUT = 8
     BUSY = 9
+    CLUSTER = 10
     INTERRUPTED = 130
 
 
@@ -86,3 +87,9 @@ class BusyError(PodcastError):
     """Another render of the same episode is running."""
 
     exit_code = ExitCode.BUSY
+
+
+class ClusterError(PodcastError):
+    """The Dask scheduler cannot be reached, or the cluster lost the render's work."""
+
+    exit_code = ExitCode.CLUSTER

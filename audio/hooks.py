@@ -1,7 +1,7 @@
 """Stopping points for tests: a render stops itself at a named moment, so that a test can signal it there.
 
 With `$PODCAST_TEST_STOP_AT` set to a moment's name (`starting`, `importing`, `parsed`,
-`synthesized 3`, `writing .wav`, `encoding`), the process stops its process group
+`synthesized 3`, `writing .wav`, `encoding`, `on the cluster`), the process stops its process group
 (SIGSTOP: itself, the speech server, any ffmpeg) the first time it reaches that moment;
 the test sees it stopped, sends Ctrl-C or kill -9, then SIGCONT. Without the variable, a
 moment costs one dictionary lookup.

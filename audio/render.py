@@ -125,11 +125,16 @@ def carry_out(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, rep
         return _up_to_date(planned, reporter)
     if planned.force or missing_jobs(planned.all_jobs, cache.speech, engine.sample_rate, engine.gives_marks):
         engine.warm_up()  # the speech server takes a tenth of a second to start: it does while voices are checked
+    check_plan_voices(planned, engine, cache)
+    return execute(planned, engine, cache, reporter, workers)
+
+
+def check_plan_voices(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder) -> None:
+    """Check that the engine has every voice a plan uses (`CastError` names the first it lacks)."""
     overridden = {s: planned.segment_voices[s] for s in planned.cast.overrides if s in planned.segment_voices}
     # the speakers' voices, then overridden segments' voices no speaker has, in one check (one read of voices.json)
     extra = {s: v for s, v in overridden.items() if v not in planned.voices.values()}
     check_voices(engine, {**planned.voices, **extra}, planned.cast, cache.voices)
-    return execute(planned, engine, cache, reporter, workers)
 
 
 def _up_to_date(planned: RenderPlan, reporter: Reporter) -> RenderResult:
@@ -171,24 +176,11 @@ def assemble(
 ) -> Timeline:
     """Lay the synthesized segments out, encode the parts the store lacks, write the episode; its timeline."""
     from .publish.episode import metadata, texts_beside, write_episode  # mutagen, pydub: only with work to do
-    from .sound.assemble import encode_parts, lay_out, mastering_filters, played_timeline
-    from .sound.loudness import as_measured, voice_gains
-    from .sound.music import tracks
+    from .sound.assemble import encode_parts, played_timeline
     from .sound.wordtimes import with_words
-    from .speech.synth import SpeechSource
 
     episode, cast, settings = planned.episode, planned.cast, planned.settings
-    source = SpeechSource(cache.speech, engine, {j.key: j for j in planned.all_jobs})
-    records = {key: source.record(key) for key in dict.fromkeys(j.key for j in planned.jobs)}
-    readings = {voice: job.key for voice, job in planned.calibrations.items()}
-    loudness = as_measured(cast.loudness)  # the target is as heard: the speech is mono
-    gains = voice_gains(source, readings, loudness, workers, reporter.stage)
-    filters = mastering_filters(loudness)
-    music = tracks(planned.music, engine.sample_rate, loudness, cast.music) if planned.music else None
-    layout = lay_out(
-        takes(planned), records, gains, titles=[c.title for c in episode.chapters], pauses=cast.pauses,
-        sample_rate=engine.sample_rate, settings=settings, filters=filters, music=music, mix=cast.music,
-    )  # fmt: skip
+    source, layout, filters, records = lay_out_plan(planned, engine, cache, reporter, workers)
     spoken = {j.key: j.text for j in planned.jobs}
     timeline = with_words(played_timeline(layout.timeline, settings.sample_rate), records, spoken, engine.sample_rate)
     # The files beside the MP3 follow from the timeline alone: written while the encoders run.
@@ -204,6 +196,29 @@ def assemble(
     minutes = timeline.length / timeline.sample_rate / 60
     reporter.note(f"wrote {planned.output} ({minutes:.1f} min, {len(timeline.chapters)} chapters)")
     return timeline
+
+
+def lay_out_plan(planned: RenderPlan, engine: SpeechEngine, cache: CacheFolder, reporter: Reporter, workers=None):
+    """A plan's segments (their speech in the cache) laid on the frame grid, with the show's music: the speech
+    source, the layout, the mastering filters and the segments' records (by cache key)."""
+    from .sound.assemble import lay_out, mastering_filters
+    from .sound.loudness import as_measured, voice_gains
+    from .sound.music import tracks
+    from .speech.synth import SpeechSource
+
+    episode, cast = planned.episode, planned.cast
+    source = SpeechSource(cache.speech, engine, {j.key: j for j in planned.all_jobs})
+    records = {key: source.record(key) for key in dict.fromkeys(j.key for j in planned.jobs)}
+    readings = {voice: job.key for voice, job in planned.calibrations.items()}
+    loudness = as_measured(cast.loudness)  # the target is as heard: the speech is mono
+    gains = voice_gains(source, readings, loudness, workers, reporter.stage)
+    filters = mastering_filters(loudness)
+    music = tracks(planned.music, engine.sample_rate, loudness, cast.music) if planned.music else None
+    layout = lay_out(
+        takes(planned), records, gains, titles=[c.title for c in episode.chapters], pauses=cast.pauses,
+        sample_rate=engine.sample_rate, settings=planned.settings, filters=filters, music=music, mix=cast.music,
+    )  # fmt: skip
+    return source, layout, filters, records
 
 
 def takes(planned: RenderPlan) -> list[Take]:

@@ -175,10 +175,8 @@ def encode_parts(
     """
     planned, parts = layout.timeline, layout.parts
     quantum = frame_quantum(planned.sample_rate, settings)
-    done: list[EncodedPart | None] = [store.get(p.key, (p.end - p.start) // quantum) for p in parts]
-    missing = [i for i, part in enumerate(done) if part is None]
+    done, missing, runs = _stored(layout, store, settings, workers)
     workers = max(1, workers or os.cpu_count() or 1)
-    runs = _runs(missing, parts, quantum, workers)
     progress = stage("Encoding", len(missing)) if stage else None
 
     stop = threading.Event()  # Ctrl-C: every encoder's input ends at once, and the encoder with it
@@ -215,6 +213,34 @@ def encode_parts(
             if done[i] is None:
                 raise OutputError("lost an encoded part as it was written; run again", store.path(parts[i].key))
     return [p for p in done if p is not None], len(missing)
+
+
+def _stored(layout: Layout, store: PartStore, settings: Mp3Settings, workers: int | None):
+    """The layout's parts as stored (None where missing), the missing ones' indices, and these in the runs that
+    `workers` encoders share."""
+    parts, quantum = layout.parts, frame_quantum(layout.timeline.sample_rate, settings)
+    done: list[EncodedPart | None] = [store.get(p.key, (p.end - p.start) // quantum) for p in parts]
+    missing = [i for i, part in enumerate(done) if part is None]
+    return done, missing, _runs(missing, list(parts), quantum, max(1, workers or os.cpu_count() or 1))
+
+
+def runs_to_encode(layout: Layout, store: PartStore, settings: Mp3Settings, workers: int | None) -> list[list[Part]]:
+    """The parts the store lacks, in the runs `encode_parts` would encode them in with `workers` encoders.
+
+    A run's frames depend on where it starts (a constant bit rate pads frames by their place
+    in the stream): parts encoded elsewhere in these same runs are the same bytes.
+    """
+    _, _, runs = _stored(layout, store, settings, workers)
+    return [[layout.parts[i] for i in run] for run in runs]
+
+
+def encode_run(layout: Layout, run: list[Part], speech: Callable[[str], bytes], store: PartStore, *,
+               settings: Mp3Settings, filters: str) -> None:  # fmt: skip
+    """Encode one run of neighbouring parts (of `runs_to_encode`) into the store, as `encode_parts` does."""
+    quantum = frame_quantum(layout.timeline.sample_rate, settings)
+    load = lambda take: layout.prepared(take, speech(take.cache_key))  # noqa: E731
+    tmp = _encode_run(run, layout.timeline.sample_rate, load, store, settings, filters, None, layout.clips)
+    _store_run(tmp, run, quantum, store, set(), threading.Lock())
 
 
 def _store_run(tmp: Path, run: list[Part], quantum: int, store: PartStore, stored: set[str], lock) -> None:

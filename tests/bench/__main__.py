@@ -1,4 +1,4 @@
-"""The benchmark of issue 7: `python -m tests.bench [--quick] [--keep]` from the project root.
+"""The benchmark of issue 7: `python -m tests.bench [--quick] [--keep] [--cluster]` from the project root.
 
 Measures in one run, against a baseline measured in the same run:
 
@@ -157,7 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the 30× step")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where it is")
+    parser.add_argument("--cluster", action="store_true", help="only the cluster steps (issue 17; needs Dask)")
     args = parser.parse_args(argv)
+    from importlib.util import find_spec
+
+    from .cluster import main as cluster_main
+
+    if args.cluster:
+        return cluster_main()
     # Measure the `audio` of this work tree, also where a non-editable install sits in the venv.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
 
@@ -168,7 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     compileall.compile_dir(str(PROJECT / "audio"), quiet=1)
     work = Path(tempfile.mkdtemp(prefix="podcast-bench-"))
     try:
-        return _bench(work, args.quick)
+        code = _bench(work, args.quick)
+        if find_spec("distributed"):  # the cluster steps report after the others (the cluster extra installed)
+            print()
+            code |= cluster_main()
+        return code
     finally:
         if args.keep:
             say(f"kept {work}")
