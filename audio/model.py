@@ -165,7 +165,7 @@ class Voice:
     def label(self) -> str:
         """The voice as its engine names it: `name+variant` (espeak-ng), `model#speaker` (Piper)."""
         if self.speaker:
-            return f"{self.name}#{self.speaker}"
+            return f"{self.name}#{self.speaker.lstrip('#')}"
         return f"{self.name}+{self.variant}" if self.variant else self.name
 
 

@@ -263,25 +263,29 @@ def calibration_jobs(jobs: tuple[Job, ...] | list[Job], engine: Ensemble) -> dic
 
 def music_files(cast: Cast, project: Path) -> dict[str, Path]:
     """The show's music files (`[show] intro`, `outro`, `bed`, relative to the project); `CastError` naming the cast
-    and key for one that is not a readable file."""
+    and key for one that is not a readable file, or the file for one that is not music."""
+    from .sound.music import check
+
     found = {}
     for kind in ("intro", "outro", "bed"):
         name = getattr(cast.show, kind)
         if not name:
             continue
         path = project / name
-        source = next((p for p in reversed(cast.sources) if kind.encode() in _bytes(p)), cast.sources[-1])
+        source = next((p for p in reversed(cast.sources) if _show_of(p).get(kind)), cast.sources[-1])
         if not path.is_file() or not os.access(path, os.R_OK):
             raise CastError(f"[show] {kind}: no music file {path} (a path relative to the project)", source)
+        check(path)  # before any speech is made
         found[kind] = path
     return found
 
 
-def _bytes(path: Path) -> bytes:
+def _show_of(path: Path) -> dict:
+    """A cast file's `[show]` table (empty if it cannot be read: it was read before)."""
     try:
-        return Path(path).read_bytes()
-    except OSError:
-        return b""
+        return tomllib.loads(Path(path).read_text(encoding="utf-8")).get("show", {})
+    except (OSError, ValueError):
+        return {}
 
 
 def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture, music: dict[str, Path]) -> str:
@@ -333,10 +337,11 @@ def input_fingerprint(script: Path, raw: bytes, request: RenderRequest, engine: 
                 return ""
             digest.update(b"\0cover\0" + Path(picture).read_bytes())
         digest.update(f"\0{engine.name} {engine.version()} {engine.sample_rate}".encode())
-        if any(b"piper" in read[path] for path in casts):  # a model or Piper installed or changed since is seen
-            from .speech.engines.piper_models import folders_state
+        if any(b"model" in read[path] or b"piper" in read[path] for path in casts):  # a model changed since is seen
+            from .speech.engines.piper_models import models_state
 
-            digest.update(folders_state(project_root(script)).encode())
+            parsed = [tomllib.loads(read[path].decode("utf-8")) for path in casts if read[path] != b"<none>"]
+            digest.update(models_state(project_root(script), parsed).encode())
     except (OSError, ValueError, PodcastError):
         return ""
     return digest.hexdigest()

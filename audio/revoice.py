@@ -9,12 +9,14 @@ from pathlib import Path
 
 from .caches import CacheFolder
 from .errors import CastError, OutputError, PodcastError
-from .model import OVERRIDE_SETTINGS, Override
+from .model import OVERRIDE_SETTINGS, Override, Voice
 from .paths import episode_cast_path, is_stream
 from .plan import default_output, default_script
 from .render import RenderResult, Reporter, locked, render
+from .sound.encode import Mp3Settings
 from .speech.cache import default_cache_dir
 from .speech.cast import assign_voices, load_cast, override_voice
+from .speech.engines import SETTINGS
 from .speech.engines.ensemble import create_engines
 from .speech.voicecheck import check_voice
 from .text.script import MAX_SEGMENT_CHARS, load_episode
@@ -71,8 +73,9 @@ def revoice(
                 if other not in changes:
                     merged.pop(other, None)
     merged.update(changes)
-    override = Override(segment=segment_id, original=segment.text, **merged)
     base = assign_voices(episode, cast)[segment.speaker]
+    merged = _for_engine(merged, changes, base)
+    override = Override(segment=segment_id, original=segment.text, **merged)
     engine = create_engines(engine_name)
     try:
         engine.warm_up()
@@ -85,10 +88,39 @@ def revoice(
             pass  # a render of the episode at work refuses this one (exit 9) before the override is written
         write_override(cast_path, override)
         # the same engine: the voice it has just checked is not checked again
+        target = Path(output) if output else default_output(script)
         return render(script, output, cast_file, cache_dir=cache_dir, reporter=reporter, engine_name=engine_name,
-                      engine=engine)  # fmt: skip
+                      engine=engine, settings=_settings_of(target))  # fmt: skip
     finally:
         engine.close()
+
+
+def _settings_of(episode: Path) -> Mp3Settings:
+    """How the episode on disk was encoded: a stereo one (`--stereo`) stays stereo."""
+    from .sound.encode import STEREO
+
+    try:
+        from mutagen.mp3 import MP3
+
+        return STEREO if MP3(episode).info.channels == 2 else Mp3Settings()
+    except Exception:  # noqa: BLE001 - none yet, or unreadable: the render says what is wrong with it
+        return Mp3Settings()
+
+
+def _for_engine(merged: dict, changes: dict, base: Voice) -> dict:
+    """The merged changes without the earlier ones the segment's engine, after them, does not have (a Piper
+    `length_scale` once `--voice en-US` brings the segment back to espeak-ng, an espeak-ng `pitch` once it goes
+    to Piper); what is asked now is kept, and refused by the engine if it does not have it."""
+    if "engine" in merged:
+        engine = merged["engine"]
+    elif "model" in merged:
+        engine = "piper"
+    elif "voice" in merged:
+        engine = ""
+    else:
+        engine = base.engine
+    allowed = SETTINGS.get(engine or "espeak", SETTINGS["espeak"]) | {"text"}
+    return {k: v for k, v in merged.items() if k in allowed or k in changes}
 
 
 def _checked(changes: dict) -> dict:

@@ -125,6 +125,16 @@ def test_a_bed_plays_under_the_title_only(show, cache_dir, reference_ffmpeg):
     assert level(*middle) < -80
 
 
+def test_a_short_outro_rises_after_the_last_words(show, cache_dir, probe):
+    script, cast = show
+    write_jingle(script.parent.parent / "music" / "outro.wav", 1.2)  # shorter than twice the overlap
+    _render(script, cast, cache_dir)
+    episode = script.parent.parent / "dist" / "tiny.mp3"
+    last = json.loads(episode.with_suffix(".json").read_text())["segments"][-1]
+    duration = float(probe(episode)["format"]["duration"])
+    assert abs(duration - (last["end"] - 0.6 + 1.2 + 0.3)) < 0.1  # half of it under the words, half after
+
+
 def test_music_that_is_missing_or_not_music_is_one_line_naming_the_cast(show):
     script, cast = show
     project = script.parent.parent

@@ -31,9 +31,7 @@ JOE = "en_US-joe-medium"
 
 def isolated(tmp: Path) -> dict[str, str]:
     """An environment whose user voice folder is empty and private (no voice installed by hand counts)."""
-    env = {"XDG_DATA_HOME": str(tmp / "data"), "PODCAST_CACHE_DIR": str(tmp / "cache")}
-    os.environ.pop("PODCAST_VOICES_DIR", None)
-    return env
+    return {"XDG_DATA_HOME": str(tmp / "data"), "PODCAST_CACHE_DIR": str(tmp / "cache"), "PODCAST_VOICES_DIR": ""}
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +158,38 @@ def test_a_speaker_out_of_range_of_a_model_with_several(small):
     assert "speaker 7 is out of range: en_US-many-medium has speakers 0 to 3" in last_error(done, 4)
     named = _render_with(small, '[voices.interviewer]\nmodel = "en_US-many-medium"\nspeaker = "eve"\n')
     assert "has no speaker 'eve'; its speakers: ann, bob, cy, di" in last_error(named, 4)
+    config["speaker_id_map"] = {"7": 0, "3": 1, "5": 2, "9": 3}  # names that are numbers, as LibriTTS's readers
+    (models / "en_US-many-medium.onnx.json").write_text(json.dumps(config))
+    by_id = _render_with(small, '[voices.interviewer]\nmodel = "en_US-many-medium"\nspeaker = 7\n')
+    assert "speaker 7 is out of range" in last_error(by_id, 4)  # a number is an id
+    from audio.speech.engines.piper_models import read_model
+
+    many = read_model(models / "en_US-many-medium.onnx")
+    assert (many.speaker_id("7"), many.speaker_id("#3"), many.speaker_id("3")) == (0, 3, 1)  # a string is a name
+
+
+def test_an_episode_cast_that_repeats_the_engine_keeps_the_default_voice(small):
+    from audio.speech.cast import load_cast
+
+    project, _ = small
+    (project / "voices" / "tiny.toml").write_text('[voices.interviewer]\nengine = "espeak"\nrate = 150\n')
+    voice = load_cast(project / "scripts" / "tiny.txt").voices["interviewer"]
+    assert (voice.name, voice.variant, voice.pitch, voice.rate) == ("en-US", "m3", 25, 150)
+
+
+def test_a_pool_of_piper_voices_that_runs_out_says_so(small, caplog):
+    import logging
+
+    from audio.speech.cast import assign_voices, load_cast
+    from audio.text.script import load_episode
+
+    project, _ = small
+    (project / "voices" / "tiny.toml").write_text(f'pool = [{{ model = "{JOE}" }}]\n')
+    script = project / "scripts" / "tiny.txt"
+    with caplog.at_level(logging.WARNING, logger="audio"):
+        voices = assign_voices(load_episode(script), load_cast(script))
+    assert voices["JS"] == voices["RK"] and voices["JS"].engine == "piper"
+    assert any("speaker RK gets en_US-joe-medium, as another guest does" in r.getMessage() for r in caplog.records)
 
 
 def test_without_the_extra_a_cast_naming_piper_says_how_to_install_it(small):
@@ -219,11 +249,46 @@ def test_a_changed_model_changes_its_segments_keys(small):
     from audio.speech.voicespec import voice_from
 
     voice = voice_from({"model": "en_US-mine-medium"}, None, "[voices.x]", project / "x.toml", project)
-    engines = create_engines("espeak")
-    first = engines.key_parts(voice)
-    (models / "en_US-mine-medium.onnx.json").write_text(config.replace('"joe"', '"joe2"'))
-    assert create_engines("espeak").key_parts(voice) != first
-    assert first[0] == "piper" and "model " in first[1]
+    first, second = create_engines("espeak"), create_engines("espeak")
+    try:
+        parts = first.key_parts(voice)
+        (models / "en_US-mine-medium.onnx.json").write_text(config.replace('"joe"', '"joe2"'))
+        assert second.key_parts(voice) != parts
+        assert parts[0] == "piper" and "model " in parts[1]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_changed_model_makes_the_episode_out_of_date(small):
+    project, env = small
+    models = project / "voices" / "models"
+    models.mkdir()
+    (models / "en_US-mine-medium.onnx").symlink_to(joe.model_path())
+    config = joe.config_path().read_text()
+    (models / "en_US-mine-medium.onnx.json").write_text(config)
+    assert _render_with(small, '[voices.interviewer]\nmodel = "en_US-mine-medium"\n').returncode == 0
+    again = podcast("render", "scripts/tiny.txt", cwd=project, env=env)
+    assert "is up to date" in again.stderr
+    (models / "en_US-mine-medium.onnx.json").write_text(config.replace('"noise_scale": 0.667', '"noise_scale": 0.5'))
+    changed = podcast("render", "scripts/tiny.txt", cwd=project, env=env)
+    assert changed.returncode == 0 and "is up to date" not in changed.stderr, changed.stderr
+
+
+def test_revoicing_to_piper_and_back_to_espeak(small):
+    project, env = small
+    script = "scripts/tiny.txt"
+    assert podcast("render", script, "-q", cwd=project, env=env).returncode == 0
+    segment = json.loads((project / "dist" / "tiny.json").read_text())["segments"][3]
+    steps = [["--pitch", "30"], ["--engine", "piper", "--model", JOE, "--length-scale", "1.1"], ["--voice", "en-US"],
+             ["--model", JOE], ["--variant", "f2"]]  # the last: a Piper voice has no variant
+    for step, code in zip(steps, (0, 0, 0, 0, 4)):
+        done = podcast("revoice", segment["id"], script, *step, "-q", cwd=project, env=env, timeout=300)
+        assert done.returncode == code, (step, done.stderr)
+    voice = next(s for s in json.loads((project / "dist" / "tiny.json").read_text())["segments"]
+                 if s["id"] == segment["id"])["voice"]  # fmt: skip
+    override = (project / "voices" / "tiny.toml").read_text().split("[overrides")[1]
+    assert (voice["engine"], voice["name"]) == ("piper", JOE) and "pitch" not in override and "voice" not in override
 
 
 def test_doctor_says_piper_is_installed_and_which_models_it_found(tmp_path):
@@ -288,6 +353,46 @@ def test_a_damaged_download_is_refused_and_leaves_nothing(tmp_path, collection, 
     assert "the download is damaged" in line and says in line, line
     folder = tmp_path / "data" / "podcast" / "voices"
     assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_a_stalled_download_or_a_damaged_list_is_one_line(tmp_path):
+    root = tmp_path / "collection"
+    root.mkdir()
+    (root / "voices.json").write_text(json.dumps({
+        "en_US-x-medium": {"files": {"a/en_US-x-medium.onnx": {"size_bytes": 100, "md5_digest": "0" * 32},
+                                     "a/en_US-x-medium.onnx.json": {"size_bytes": 10, "md5_digest": "0" * 32}}},
+        "en_US-y-medium": {"files": {"a/en_US-y-medium.onnx": {"size_bytes": None, "md5_digest": "0" * 32}}},
+    }))  # fmt: skip
+
+    class Stalls(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the handler's own name
+            if self.path.endswith(".onnx"):  # ten bytes of a hundred, then nothing
+                self.send_response(200)
+                self.send_header("Content-Length", "100")
+                self.end_headers()
+                self.wfile.write(b"x" * 10)
+                self.wfile.flush()
+                threading.Event().wait(5)
+                return
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Stalls, directory=str(root)))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env = {**isolated(tmp_path), "PODCAST_VOICES_URL": f"http://127.0.0.1:{server.server_address[1]}",
+               "PODCAST_VOICES_TIMEOUT": "1"}  # fmt: skip
+        stalled = podcast("voices", "install", "en_US-x-medium", cwd=tmp_path, env=env)
+        assert "the download stopped" in last_error(stalled, 5)
+        damaged = podcast("voices", "install", "en_US-y-medium", cwd=tmp_path, env=env)
+        assert "the collection lists no model and config for 'en_US-y-medium'" in last_error(damaged, 5)
+        assert not (tmp_path / "data" / "podcast" / "voices").exists() or not any(
+            (tmp_path / "data" / "podcast" / "voices").iterdir())
+    finally:
+        server.shutdown()
 
 
 def test_install_of_an_unknown_voice_or_from_an_unreachable_server_is_one_line(tmp_path, collection):

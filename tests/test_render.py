@@ -233,6 +233,16 @@ def test_stereo_is_the_same_speech_at_minus_16_as_measured_and_mono_at_minus_19(
     assert [(c["start"], c["end"]) for c in probe(rendered)["chapters"]] == marks
 
 
+def test_revoicing_a_stereo_episode_keeps_it_stereo(project, probe):
+    script = project / "scripts" / "tiny.txt"
+    assert runner.invoke(app, ["render", str(script), "--stereo", "--quiet"]).exit_code == 0
+    segment = json.loads((project / "dist" / "tiny.json").read_text())["segments"][3]
+    result = runner.invoke(app, ["revoice", segment["id"], str(script), "--rate", "150"])
+    assert result.exit_code == 0, result.output
+    assert "encoded 1 of 8 parts" in result.stderr
+    assert probe(project / "dist" / "tiny.mp3")["streams"][0]["channels"] == 2
+
+
 def test_channels_other_than_one_or_two_are_refused(project):
     (project / "voices" / "tiny.toml").write_text("[show]\nchannels = 6\n")
     result = runner.invoke(app, ["render", str(project / "scripts" / "tiny.txt"), "--quiet"])

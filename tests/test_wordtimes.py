@@ -65,6 +65,29 @@ def test_a_lexicon_change_keeps_the_scripts_words():
     assert 390 <= quietly[1] <= quietly[2] <= 500  # shared out between its neighbours
 
 
+@pytest.mark.slow
+@pytest.mark.espeak
+def test_quotes_and_brackets_keep_every_word_with_its_own_times():
+    """espeak-ng is given the text as written, piece by piece: every word it marks is where the script has it."""
+    from audio.model import Voice
+    from audio.speech.cache import word_spans
+    from audio.speech.engines.ensemble import create_engines
+
+    text = 'He said "Go." Then (see "it.") we left now.  And “quoted” words: fine; done! Last (one.)'
+    engines = create_engines("espeak")
+    try:
+        pcm, marks = engines.synthesize_marked(text, Voice("en-US"))
+    finally:
+        engines.close()
+    spans = word_spans(pcm, engines.sample_rate, marks)
+    words = [m.group() for m in __import__("re").finditer(r"\S+", text)]
+    marked = [w for w in segment_words(text, text, spans)]
+    assert [w[0] for w in marked] == words
+    starts = {text[c:].split()[0].strip('"“()') for c, _, _ in spans}
+    assert {"said", "Then", "see", "we", "left", "now.", "And", "words:", "fine;", "done!", "Last"} <= starts, starts
+    assert all(a[1] < b[1] for a, b in zip(marked, marked[1:]))  # every word after the one before
+
+
 def onsets_agree(manifest: dict, rate: int, samples) -> int:
     """Check every word that follows a pause: the pause is silent, and the word's sound begins within 50 ms of its
     start. The number of words checked."""

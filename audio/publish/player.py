@@ -92,7 +92,7 @@ def _words(segment: dict) -> str:
     words = segment.get("words") or []
     if not words:
         return escape(segment["text"])
-    return " ".join(f'<span class="w" data-t="{start:g}" data-e="{end:g}">{escape(text)}</span>'
+    return " ".join(f'<span class="w" data-t="{start:.3f}" data-e="{end:.3f}">{escape(text)}</span>'
                     for text, start, end in words)  # fmt: skip
 
 

@@ -27,7 +27,7 @@ from .encode import Mp3Settings, encode_mp3
 from .ffmpeg import Slots
 from .frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES_PER_FRAME, EncodedPart, read_frames
 from .loudness import limiter
-from .music import Clip, Track, clips, mixed, overlapping
+from .music import Clip, Track, clips, mixed, outro_overlap, overlapping
 from .parts import PartStore
 from .stitch import HEADROOM_DB, lay_out_takes, prepare, stream
 
@@ -120,7 +120,9 @@ def lay_out(
     music = music or {}
     overlap = round(mix.overlap * sample_rate)
     lead = len(music["intro"].pcm) // 2 - overlap if "intro" in music else 0
-    outro = (overlap, len(music["outro"].pcm) // 2) if "outro" in music else None
+    outro = None
+    if "outro" in music:
+        outro = (outro_overlap(music["outro"], mix, sample_rate), len(music["outro"].pcm) // 2)
     timeline = lay_out_takes(takes, lengths, titles, pauses, sample_rate, quantum, lead, outro)
     placed = tuple(clips(music, timeline, mix, HEADROOM_DB)) if music else ()
     return Layout(timeline, tuple(_parts(timeline, gains, settings, filters, bounds, placed)), bounds, gains, placed)

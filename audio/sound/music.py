@@ -113,16 +113,35 @@ def clips(music: dict[str, Track], timeline: Timeline, mix: MusicMix, headroom: 
         fade = max(1, min(round(mix.fade * rate), boundary - s0))
         shape = [(0, 1.0), (max(0, s0 - ms(DIP_MS)), 1.0), (s0, duck), (s0 + fade, 0.0)]
         out.append(_clip(music["intro"], 0, s0 + fade, shape, headroom))
-    if "bed" in music:
+    if "bed" in music and boundary > first.start:
         start, end = max(0, first.start - ms(BED_FADE_MS)), min(boundary, first.end + ms(BED_FADE_MS))
         shape = [(start, 0.0), (first.start, duck), (first.end, duck), (end, 0.0)]
         out.append(_clip(music["bed"], start, end, shape, headroom, loop=True))
     if "outro" in music:
-        start = max(last.start, last.end - round(mix.overlap * rate))
+        start = max(last.start, last.end - outro_overlap(music["outro"], mix, rate))
         end = start + len(music["outro"].pcm) // 2
         shape = [(start, duck), (last.end, duck), (last.end + ms(DIP_MS), 1.0), (end, 1.0)]
         out.append(_clip(music["outro"], start, end, shape, headroom))
     return out
+
+
+def outro_overlap(outro: Track, mix: MusicMix, rate: int) -> int:
+    """Samples of the outro under the last words: `overlap`, but no more than half the outro (it rises after)."""
+    return min(round(mix.overlap * rate), len(outro.pcm) // 4)
+
+
+def check(path: Path) -> None:
+    """`CastError` naming a music file ffmpeg cannot read (its first second is decoded): said before any speech."""
+    ffmpeg, _ = find_ffmpeg()
+    command = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-t", "1", "-i", str(path), "-vn", "-ac",
+               "1", "-ar", "8000", "-f", "s16le", "-"]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=ffmpeg_deadline(1), check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EncodingError(f"ffmpeg could not decode the music ({exc})", path) from None
+    if done.returncode != 0 or len(done.stdout) < 2 * 8000 // 10:
+        last = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no audio in it"]
+        raise CastError(f"is not music ffmpeg can read ({last[0][:120]})", path)
 
 
 def _clip(track: Track, start: int, end: int, shape: list[tuple[int, float]], headroom: float, loop=False) -> Clip:

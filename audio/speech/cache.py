@@ -71,7 +71,7 @@ def voice_settings(voice: Voice, engine: str) -> dict:
     version) and without what is at its default (so that keys made before engines were chosen per voice hold)."""
     settings = asdict(voice)
     for key in ("engine", "model", "speaker", "length_scale", "noise_scale", "noise_w_scale"):
-        if settings[key] in ("", None) or key == "model" or key == "engine" and settings[key] == engine:
+        if settings[key] in ("", None) or key == "model" or (key == "engine" and settings[key] == engine):
             del settings[key]
     return settings
 

@@ -97,7 +97,8 @@ def load_cast(script: Path | None = None, cast_file: Path | None = None) -> Cast
         voices = dict(data.get("voices", {}))
         for speaker, spec in raw.get("voices", {}).items():
             # Naming a new voice replaces the speaker's whole voice; otherwise change only what is given.
-            fresh = any(key in spec for key in ("voice", "model", "engine"))
+            before = (voices.get(speaker, {}).get("engine") or "espeak") if isinstance(spec, dict) else ""
+            fresh = "voice" in spec or "model" in spec or "engine" in spec and (spec["engine"] or "espeak") != before
             voices[speaker] = dict(spec) if fresh else {**voices.get(speaker, {}), **spec}
             origins[f"[voices.{speaker}]"] = path
         origins.update({"pool": path} if "pool" in raw else {})
@@ -207,7 +208,10 @@ def assign_voices(episode: Episode, cast: Cast) -> dict[str, Voice]:
             chosen[tag] = cast.voices.get(tag, fallback)
             continue
         voice = free[slot % len(free)]
-        if slot >= len(free):
+        if slot >= len(free) and voice.engine == "piper" and tag not in cast.voices:  # Piper has no pitch to raise
+            log.warning("speaker %s gets %s, as another guest does (the pool ran out; Piper voices have no pitch to "
+                        "tell them apart): add a [[pool]] voice or name the speaker in the cast", tag, voice.label)
+        elif slot >= len(free):
             voice = replace(voice, pitch=min(99, voice.pitch + 12 * (slot // len(free))))
         slot += 1
         if tag in cast.voices:

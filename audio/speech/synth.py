@@ -141,9 +141,10 @@ class SpeechSource:
         pcm = self.cache.read(key, self.rate)
         if pcm is None:
             with self._lock:
-                job = self.jobs[key]
-                pcm = self.engine.synthesize(job.text, job.voice, job.what)
-                self.cache.store(key, pcm, self.rate)
+                _synthesize(self.engine, self.cache, self.jobs[key])  # its words' marks too
+                pcm = self.cache.read(key, self.rate)
+                if pcm is None:
+                    raise EngineError(f"segment {key} could not be kept in the cache; run again")
         return pcm
 
     def record(self, key: str) -> dict:

@@ -11,6 +11,7 @@ render never does.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import urllib.error
@@ -26,7 +27,8 @@ from .engines import closest
 DEFAULT_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/main"
 """Where Piper's voices are published."""
 TIMEOUT = 30.0
-"""Seconds to wait for the server to answer (not for the whole download)."""
+"""Seconds to wait for the server to answer, or for the next bytes of a download (not for the whole of it);
+`$PODCAST_VOICES_TIMEOUT` sets another."""
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,19 @@ def voices_url() -> str:
 
 def _open(url: str):
     try:
-        return urllib.request.urlopen(url, timeout=TIMEOUT)  # noqa: S310 - an address the user chose
+        return urllib.request.urlopen(url, timeout=_timeout())  # noqa: S310 - an address the user chose
     except urllib.error.HTTPError as exc:
         raise EngineError(f"{url}: the server answered {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         raise EngineError(f"cannot reach {url} ({reason}); set $PODCAST_VOICES_URL to use another copy") from None
+
+
+def _timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get("PODCAST_VOICES_TIMEOUT", TIMEOUT)))
+    except ValueError:
+        return TIMEOUT
 
 
 def catalogue(base: str) -> dict:
@@ -75,10 +84,12 @@ def voice_files(listed: dict, name: str) -> tuple[RemoteFile, RemoteFile]:
     if not isinstance(entry, dict):
         raise EngineError(f"no voice {name!r} in the collection{closest(name, list(listed))}")
     found = {}
-    for path, info in (entry.get("files") or {}).items():
+    files = entry.get("files")
+    for path, info in (files.items() if isinstance(files, dict) else ()):
+        size, md5 = (info.get("size_bytes"), info.get("md5_digest")) if isinstance(info, dict) else (None, None)
         for suffix in (".onnx", ".onnx.json"):
-            if path.endswith(suffix) and isinstance(info, dict):
-                found[suffix] = RemoteFile(path, int(info.get("size_bytes", -1)), str(info.get("md5_digest", "")))
+            if path.endswith(suffix) and isinstance(size, int) and not isinstance(size, bool) and isinstance(md5, str):
+                found[suffix] = RemoteFile(path, size, md5)
     if set(found) != {".onnx", ".onnx.json"}:
         raise EngineError(f"the collection lists no model and config for {name!r}")
     return found[".onnx"], found[".onnx.json"]
@@ -104,22 +115,38 @@ def install_voice(
     with staged(targets[1][1]) as config_tmp, staged(targets[0][1]) as model_tmp:
         for (remote, target), tmp in zip(targets, (model_tmp, config_tmp)):
             _download(f"{base}/{remote.path}", tmp, remote, progress)
-        os.replace(config_tmp, targets[1][1])
-        os.replace(model_tmp, targets[0][1])
+        try:
+            os.replace(config_tmp, targets[1][1])
+            os.replace(model_tmp, targets[0][1])
+        except OSError as exc:
+            raise OutputError(f"cannot install the voice ({exc.strerror})", folder) from None
     return [target for _, target in targets]
 
 
 def _download(url: str, tmp: Path, remote: RemoteFile, progress: Callable[[int], None] | None) -> None:
     digest, size = hashlib.md5(usedforsecurity=False), 0
-    with _open(url) as response, open(tmp, "wb") as out:
-        while block := response.read(1 << 20):
-            if size + len(block) > remote.size:
-                break
-            digest.update(block)
-            out.write(block)
-            size += len(block)
-            if progress:
-                progress(len(block))
+    with _open(url) as response:
+        try:
+            out = open(tmp, "wb")
+        except OSError as exc:
+            raise OutputError(f"cannot write the voice ({exc.strerror})", tmp.parent) from None
+        with out:
+            while True:
+                try:
+                    block = response.read(1 << 20)
+                except (OSError, http.client.HTTPException) as exc:  # a stalled or dropped connection
+                    raise EngineError(f"{url}: the download stopped ({exc or type(exc).__name__}); "
+                                      "nothing was installed") from None  # fmt: skip
+                if not block or size + len(block) > remote.size:
+                    break
+                digest.update(block)
+                try:
+                    out.write(block)
+                except OSError as exc:
+                    raise OutputError(f"cannot write the voice ({exc.strerror})", tmp.parent) from None
+                size += len(block)
+                if progress:
+                    progress(len(block))
     if size != remote.size or digest.hexdigest() != remote.md5:
         what = f"{size} bytes, not {remote.size}" if size != remote.size else "its checksum does not match"
         raise EngineError(f"{url}: the download is damaged ({what}); nothing was installed")

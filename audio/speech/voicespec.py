@@ -20,8 +20,8 @@ from .engines import ENGINES, SETTINGS
 from .engines.piper_models import PIPER_INSTALL
 
 VOICE_KEYS = frozenset().union(*SETTINGS.values())
-_FIELDS = frozenset(f.name for f in fields(Voice))
 """Every key a voice table may have, whatever its engine."""
+_FIELDS = frozenset(f.name for f in fields(Voice))
 _TYPES = (
     ("rate", int, "a whole number of words per minute, such as 170"),
     ("pitch", int, "a whole number from 0 to 99"),
@@ -61,7 +61,8 @@ def voice_from(spec: dict, base: Voice | None, where: str, path: Path, project: 
     base = base or Voice("en")
     engine = spec.get("engine", "piper" if "model" in spec else "" if "voice" in spec else base.engine)
     start = base
-    if engine != base.engine:  # another engine's settings do not carry over, only the pace and volume
+    if (engine or "espeak") != (base.engine or "espeak"):  # another engine's settings do not carry over, only the
+        # pace and volume
         start = Voice("en" if engine != "piper" else "", engine=engine, rate=base.rate, volume=base.volume)
     elif "voice" in spec or "model" in spec:  # another voice of the same engine: its own variant or speaker
         start = replace(base, variant="", speaker="")
@@ -82,8 +83,9 @@ def voice_from(spec: dict, base: Voice | None, where: str, path: Path, project: 
     for key in ("volume", "length_scale", "noise_scale", "noise_w_scale"):
         if key in changes:
             changes[key] = float(changes[key])
-    if "speaker" in changes:
-        changes["speaker"] = str(changes["speaker"])
+    if "speaker" in changes:  # a number is a speaker's id (`#12`), a string its name (or its id, if it has none)
+        speaker = changes["speaker"]
+        changes["speaker"] = f"#{speaker}" if isinstance(speaker, int) else str(speaker)
     voice = replace(start, **changes)
     return _with_model(voice, where, path, project) if engine == "piper" else voice
 
@@ -98,7 +100,7 @@ def _with_model(voice: Voice, where: str, path: Path, project: Path | None) -> V
     if not voice.model:
         raise CastError(f'{where}: a Piper voice needs model = "NAME" (see `podcast voices --engine piper`)', path)
     try:
-        model = find_model(voice.model or voice.name, project)
+        model = find_model(voice.model, project)
         voice = replace(voice, name=model.name, model=str(model.path))
         check_settings(model, voice)
     except ValueError as exc:

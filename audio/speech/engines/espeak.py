@@ -56,21 +56,38 @@ VOLUME_RANGE = (0.0, 2.0)
 PROBE_TEXT = "Testing, one two."
 DEFAULT_VOICE = "gmw/en"
 """What espeak-ng falls back to for a name it does not know."""
-def sentence_pieces(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
-    """Split text into sentence-sized pieces of at most about `limit` characters."""
-    sentences = re.split(r"(?<=[.!?…;:])[\"'”’)\]]*\s+", text.strip())
-    pieces: list[str] = []
-    for sentence in sentences:
-        while len(sentence) > limit:  # a run-on sentence: cut at a comma, else a space
-            cut = max(sentence.rfind(", ", 0, limit), sentence.rfind(" ", 0, limit))
+_SENTENCE_END = re.compile(r"[.!?…;:][\"'”’)\]]*(\s+)")
+"""Where a sentence ends: its stop and closing quotes or brackets (kept with it), then the space after it."""
+
+
+def sentence_spans(text: str, limit: int = MAX_PIECE_CHARS) -> list[tuple[int, int]]:
+    """Where to cut text into sentence-sized pieces of at most about `limit` characters: (start, end) in `text`,
+    so that a piece is the text as written (its quotes and spaces) and a position in it is one in `text`."""
+    first, last = len(text) - len(text.lstrip()), len(text.rstrip())
+    sentences, start = [], first
+    for match in _SENTENCE_END.finditer(text, first, last):
+        sentences.append((start, match.start(1)))
+        start = match.end(1)
+    if start < last:
+        sentences.append((start, last))
+    pieces: list[tuple[int, int]] = []
+    for start, end in sentences:
+        while end - start > limit:  # a run-on sentence: cut at a comma, else a space
+            window = text[start : start + limit]
+            cut = max(window.rfind(", "), window.rfind(" "))
             cut = cut + 1 if cut > limit // 3 else limit
-            pieces.append(sentence[:cut].strip())
-            sentence = sentence[cut:].strip()
-        if pieces and len(pieces[-1]) + len(sentence) < limit // 2:
-            pieces[-1] += " " + sentence
-        elif sentence:
-            pieces.append(sentence)
-    return [p for p in pieces if p.strip()]
+            pieces.append((start, start + len(text[start : start + cut].rstrip())))
+            start += cut + len(text[start + cut : end]) - len(text[start + cut : end].lstrip())
+        if pieces and (pieces[-1][1] - pieces[-1][0]) + (end - start) < limit // 2:
+            pieces[-1] = (pieces[-1][0], end)
+        elif end > start:
+            pieces.append((start, end))
+    return [(a, b) for a, b in pieces if text[a:b].strip()]
+
+
+def sentence_pieces(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
+    """Text cut into sentence-sized pieces of at most about `limit` characters (see `sentence_spans`)."""
+    return [text[a:b] for a, b in sentence_spans(text, limit)]
 
 
 def _load(library: Library) -> ctypes.CDLL:
@@ -292,18 +309,16 @@ class EspeakSpeaker:
         es.SetParameter(es.VOLUME, int(round(voice.volume * 100)), 0)
         es.SetParameter(es.PITCH, int(voice.pitch), 0)
         pcm: list[bytes] = []
-        self._marks, cursor, samples = [], 0, 0
-        for piece in sentence_pieces(text):
-            found = text.find(piece[:20], cursor)
-            cursor = found if found >= 0 else cursor
-            self._chunks, self._offsets = [], (cursor, samples)
+        self._marks, samples = [], 0
+        for start, end in sentence_spans(text):
+            piece = text[start:end]
+            self._chunks, self._offsets = [], (start, samples)
             # Synchronous output: Synth returns once everything is spoken.
             es.Synth(piece.encode("utf-8"), flags=es.ENDPAUSE | es.CHARS_UTF8)
             if not self._chunks:
                 raise EngineError(f"espeak-ng produced no audio for {piece[:40]!r}")
             pcm.extend(self._chunks)
             samples += sum(len(c) for c in self._chunks) // 2
-            cursor += len(piece)
         return b"".join(pcm), self._marks
 
     def _on_synth(self, wav, numsamples, events) -> int:

@@ -14,6 +14,7 @@ model draws noise), so the cache, not the engine, keeps a re-render the same.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import metadata
 
 from ...errors import EngineError
@@ -108,15 +109,12 @@ class PiperEngine(ServedEngine):
         """Speak `text` in a fresh child of the server, with the model's files as the cast found them."""
         return self.server().synthesize(text, voice if voice.model else _found(voice, self.model(voice)), what)
 
-
     def synthesize_marked(self, text: str, voice: Voice, what: str = "") -> tuple[bytes, None]:
         """`synthesize`; Piper gives no word times here (its alignments need a patched model)."""
         return self.synthesize(text, voice, what), None
 
 
 def _found(voice: Voice, model: PiperModel) -> Voice:
-    from dataclasses import replace
-
     return replace(voice, model=str(model.path))
 
 
@@ -154,7 +152,11 @@ class PiperSpeaker:
                                                    providers=["CPUExecutionProvider"])  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a damaged model: its file and ONNX Runtime's words
             raise EngineError(f"model {model.path} cannot be loaded ({str(exc)[:200]})") from None
-        config = piper_config.from_dict(json.loads(model.config.read_text(encoding="utf-8")))
+        try:
+            config = piper_config.from_dict(json.loads(model.config.read_text(encoding="utf-8")))
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:  # a config Piper cannot take
+            raise EngineError(f"the config of model {model.name} is not Piper's ({type(exc).__name__}: {exc}): "
+                              f"{model.config}") from None  # fmt: skip
         self._loaded[voice.model] = (model, piper_voice(session=session, config=config))
 
     def speak(self, text: str, voice: Voice) -> bytes:

@@ -59,7 +59,9 @@ class PiperModel:
         """The id of a speaker given by name or number; None for the model's default. Raises `ValueError`."""
         if not speaker:
             return None
-        if speaker in self.speakers:
+        if speaker.startswith("#") and speaker[1:].isdigit():  # a number in the cast: an id
+            speaker = speaker[1:]
+        elif speaker in self.speakers:
             return self.speakers[speaker]
         if speaker.isdigit():
             if int(speaker) < self.count:
@@ -152,14 +154,14 @@ def list_models(project: Path | None = None) -> list[PiperModel]:
 def find_model(model: str, project: Path | None = None) -> PiperModel:
     """The model a cast names: a path (ending in `.onnx`, relative to the project) or a name found in the folders.
     Raises `ValueError` with the names found."""
+    for path, where in candidates(project) if "/" not in model else ():
+        if path.name in (f"{model}.onnx", model):  # `en_US-joe-medium`, or written with its suffix
+            return read_model(path, where)
     if model.endswith(".onnx") or "/" in model:
         path = Path(model).expanduser()
         if not path.is_absolute() and project is not None:
             path = Path(project) / path
         return read_model(path, "path")
-    for path, where in candidates(project):
-        if path.name == f"{model}.onnx":
-            return read_model(path, where)
     from . import closest
 
     names = [p.name.removesuffix(".onnx") for p, _ in candidates(project)]
@@ -198,17 +200,29 @@ def model_digest(model: PiperModel) -> str:
     return total.hexdigest()[:16]
 
 
-def folders_state(project: Path | None = None) -> str:
-    """What the model folders hold, by name, size and time, without reading a model: part of the up-to-date check
-    of a cast that names a model (a model installed or changed since is seen)."""
+def models_state(project: Path | None, casts: list[dict]) -> str:
+    """What the models a render may use are, by name, size and time of both their files, without reading one: the
+    model folders, and the models the (parsed) casts name by path. Part of the up-to-date check of a cast that names
+    a model: a model installed, changed or retrained since is seen."""
     try:
         lines = [f"piper-tts {metadata.version('piper-tts')}"]
     except metadata.PackageNotFoundError:
         lines = ["no piper-tts"]
-    for path, where in candidates(project):
-        try:
-            info = path.stat()
-        except OSError:
-            continue
-        lines.append(f"{where} {path} {info.st_size} {info.st_mtime_ns}")
+    named = [Path(m) for cast in casts for m in _models_named(cast) if m.endswith(".onnx") or "/" in m]
+    paths = [(p, where) for p, where in candidates(project)]
+    paths += [(p if p.is_absolute() or project is None else Path(project) / p, "path") for p in named]
+    for path, where in paths:
+        for file in (path, path.with_name(path.name + ".json")):
+            try:
+                info = file.stat()
+            except OSError:
+                lines.append(f"{where} {file} missing")
+                continue
+            lines.append(f"{where} {file} {info.st_size} {info.st_mtime_ns}")
     return "\n".join(lines)
+
+
+def _models_named(cast: dict) -> list[str]:
+    """The `model` values of a parsed cast's voices, pool and overrides."""
+    tables = [*(cast.get("voices") or {}).values(), *(cast.get("pool") or []), *(cast.get("overrides") or {}).values()]
+    return [t["model"] for t in tables if isinstance(t, dict) and isinstance(t.get("model"), str)]
