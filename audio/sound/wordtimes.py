@@ -24,13 +24,26 @@ _WORD = re.compile(r"\S+")
 
 def traced(written: str, spoken: str) -> list[int]:
     """For each character of `spoken`, the character of `written` it comes from (where a lexicon replaced a
-    word: the start of the word it replaced)."""
-    out = [0] * len(spoken)
-    matcher = difflib.SequenceMatcher(None, written, spoken, autojunk=False)
+    word: the start of the word it replaced). Aligned word by word (a lexicon replaces words), which is quick."""
+    ours, theirs = list(_WORD.finditer(written)), list(_WORD.finditer(spoken))
+    out = [len(written)] * (len(spoken) + 1)
+    matcher = difflib.SequenceMatcher(None, [m.group() for m in ours], [m.group() for m in theirs], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         for j in range(j1, j2):
-            out[j] = i1 + (j - j1) if tag == "equal" else i1
-    return out
+            word = theirs[j]
+            if tag == "equal":
+                base = ours[i1 + j - j1].start()
+                for k in range(word.start(), word.end()):
+                    out[k] = base + k - word.start()
+            else:  # replaced (one word for one, or in proportion), or said in addition: the word it stands for
+                n = i1 + (j - j1) * (i2 - i1) // max(1, j2 - j1)
+                at = ours[n].start() if n < len(ours) else len(written)
+                for k in range(word.start(), word.end()):
+                    out[k] = at
+    for k in range(len(spoken) - 1, -1, -1):  # a space: where the next word is
+        if spoken[k].isspace():
+            out[k] = out[k + 1]
+    return out[: len(spoken)]
 
 
 def segment_words(written: str, spoken: str, marks: list[list[int]]) -> list[tuple[str, int, int]]:
