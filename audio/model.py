@@ -312,7 +312,7 @@ class Cast:
     """The project it belongs to (where `voices/models/` is looked for)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # an episode has tens of thousands
 class Word:
     """A word of a segment as spoken in the rendered episode, in samples (from its engine's word marks)."""
 

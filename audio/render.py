@@ -183,6 +183,7 @@ def assemble(
     source, layout, filters, records = lay_out_plan(planned, engine, cache, reporter, workers)
     spoken = {j.key: j.text for j in planned.jobs}
     timeline = with_words(played_timeline(layout.timeline, settings.sample_rate), records, spoken, engine.sample_rate)
+    del records, spoken  # their marks are the timeline's words now: a long episode holds them once
     # The files beside the MP3 follow from the timeline alone: written while the encoders run.
     with ThreadPoolExecutor(max_workers=1) as side:
         pending = side.submit(texts_beside, episode, timeline, cast, planned.output, planned.digest, planned.inputs)

@@ -65,7 +65,7 @@ def transcript_json(episode: Episode, timeline: Timeline) -> str:
     """Podcasting 2.0 JSON transcript: one segment per paragraph, with its speaker's name and times in seconds,
     and its words' times (`words`: startTime, endTime, body) where its engine gave them."""
     rate = timeline.sample_rate
-    return json.dumps(
+    return _one_per_line(
         {
             "version": TRANSCRIPT_VERSION,
             "segments": [
@@ -75,9 +75,16 @@ def transcript_json(episode: Episode, timeline: Timeline) -> str:
                 for start, end, name, take in _cues(episode, timeline)
             ],
         },
-        ensure_ascii=False,
-        indent=2,
+        "segments",
     )
+
+
+def _one_per_line(data: dict, long: str) -> str:
+    """JSON indented as people read it, but each item of the list `data[long]` on one line of its own: a long
+    episode's word times stay a few megabytes (a number per line would be five times that, in memory too)."""
+    head = json.dumps({k: v for k, v in data.items() if k != long}, ensure_ascii=False, indent=2)
+    items = ",\n".join("    " + json.dumps(item, ensure_ascii=False) for item in data[long])
+    return f'{head[:-2]},\n  "{long}": [\n{items}\n  ]\n}}' if items else json.dumps(data, ensure_ascii=False, indent=2)
 
 
 def chapters_json(title: str, chapters: Sequence[ChapterTag]) -> str:
@@ -104,7 +111,7 @@ def manifest_json(
     `digest` fingerprints what was rendered, `inputs` the files it was read from.
     """
     rate = timeline.sample_rate
-    return json.dumps(
+    return _one_per_line(
         {
             "version": MANIFEST_VERSION,
             "digest": digest,
@@ -139,8 +146,7 @@ def manifest_json(
                 for t in timeline.takes
             ],
         },
-        ensure_ascii=False,
-        indent=2,
+        "segments",
     )
 
 

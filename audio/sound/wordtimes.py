@@ -119,4 +119,6 @@ def _placed(take: Take, record: dict, spoken: str, rate: int, speech_rate: int) 
     def at(sample: int) -> int:
         return min(take.end, max(take.start, take.start + (sample - first) * rate // speech_rate))
 
-    return tuple(Word(text, at(s), at(e)) for text, s, e in segment_words(take.segment.text, spoken, record["marks"]))
+    flat = record["marks"]  # character, start, end, character, … (see `speech.cache.word_spans`)
+    marks = flat if flat and isinstance(flat[0], list) else [flat[n : n + 3] for n in range(0, len(flat) - 2, 3)]
+    return tuple(Word(text, at(s), at(e)) for text, s, e in segment_words(take.segment.text, spoken, marks))

@@ -170,8 +170,8 @@ class SegmentCache:
         to its record later, with the other voices' (`sound.loudness.measure_readings`).
         """
         record = speech_record(pcm, sample_rate)
-        if marks is not None:
-            record["marks"] = word_spans(pcm, sample_rate, marks)
+        if marks is not None:  # flat (character, start, end, character, …): one list, not one per word
+            record["marks"] = [n for span in word_spans(pcm, sample_rate, marks) for n in span]
         self.write_info(key, record)
         self.write(key, pcm, sample_rate)
 
