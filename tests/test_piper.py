@@ -401,3 +401,12 @@ def test_install_of_an_unknown_voice_or_from_an_unreachable_server_is_one_line(t
     assert "no voice 'en_US-joe-mediun' in the collection (closest: en_US-joe-medium" in last_error(unknown, 5)
     closed = podcast("voices", "install", JOE, cwd=tmp_path, env={**env, "PODCAST_VOICES_URL": "http://127.0.0.1:9"})
     assert "cannot reach http://127.0.0.1:9/voices.json" in last_error(closed, 5)
+
+
+def test_a_preview_of_a_piper_speaker(small, probe):
+    project, env = small
+    done = podcast("voices", "--preview", "interviewer", "scripts/tiny.txt", "--cast", "voices/natural.toml",
+                   cwd=project, env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    preview = project / "dist" / "preview-interviewer.mp3"
+    assert done.stdout.strip() == str(preview) and float(probe(preview)["format"]["duration"]) > 2.0
