@@ -84,6 +84,21 @@ def test_the_natural_episode_has_its_chapters_and_every_speaker_at_the_target(na
     assert max(levels.values()) - min(levels.values()) <= 1.0, levels
 
 
+def test_piper_words_have_times_that_agree_with_the_audio(natural, decode):
+    from test_wordtimes import onsets_agree
+
+    _, episode, _ = natural
+    manifest = json.loads(episode.with_suffix(".json").read_text())
+    piper = [s for s in manifest["segments"] if s["voice"]["engine"] == "piper"]
+    assert piper and all(len(s["words"]) == len(s["text"].split()) for s in piper)
+    rate, samples = decode(episode, 44100)
+    # after each pause, the word's sound within 50 ms (Piper's alignments come on a grid of 11.6 ms frames)
+    assert onsets_agree({"segments": piper}, rate, samples, margin=0.05) >= 5
+    vtt = episode.with_suffix(".vtt").read_text()
+    lines = [line for line in vtt.splitlines() if not line.startswith(("<", "Title:"))]  # a cue's second lines
+    assert f"{piper[0]['id']}\n" in vtt and all(len(line) <= 60 for line in lines)  # caption-sized, Piper's too
+
+
 def test_the_natural_episode_is_up_to_date_and_its_transcript_has_the_interviewer(natural):
     project, episode, env = natural
     before = {p.name: p.read_bytes() for p in episode.parent.iterdir() if p.is_file() and p.suffix != ".lock"}

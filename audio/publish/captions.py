@@ -3,8 +3,8 @@
 A cue holds at most two lines of about 42 characters and lasts at most about 7 s
 (the sizes broadcasters and players use); it is cut after a sentence where one ends,
 else after a clause (a comma, a colon, a dash), else where it is full. Its times are its
-first word's start and its last word's end. A segment whose engine gave no word times
-(Piper) is one cue, as before.
+first word's start and its last word's end. A segment whose engine gave no word times (a Piper
+model without the `onnx` package to patch it) is one cue, as before.
 """
 
 from __future__ import annotations

@@ -214,6 +214,7 @@ def word_spans(pcm: bytes, sample_rate: int, marks: list) -> list[list[int]]:
             end -= step
         while start + step < end and audioop.rms(view[2 * start : 2 * (start + step)], 2) < floor:
             start += step  # a word that starts with a stop's silence starts where its sound does
+        start = _sound_before(view, start, max(spans[-1][2] if spans else 0, start - 12 * step), step, floor)
         spans.append([char, start, end])
     n = 0
     while n < len(spans):  # words marked at one sample ("of the", said as one): the sound shared out between them
@@ -226,6 +227,15 @@ def word_spans(pcm: bytes, sample_rate: int, marks: list) -> list[list[int]]:
                 spans[k][1:] = [start + (end - start) * (k - n) // count, start + (end - start) * (k - n + 1) // count]
         n = last + 1
     return spans
+
+
+def _sound_before(view, start: int, limit: int, step: int, floor: float) -> int:
+    """A word's start moved back to where its sound begins, if that is a little earlier and silence lies before it
+    (a mark on a coarse grid, as Piper's, may come after the word's first sound); else `start`."""
+    at = start
+    while at - step >= limit and audioop.rms(view[2 * (at - step) : 2 * at], 2) >= floor:
+        at -= step
+    return at if at - step >= limit else start
 
 
 def speech_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:

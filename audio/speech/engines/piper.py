@@ -14,8 +14,10 @@ model draws noise), so the cache, not the engine, keeps a re-render the same.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from importlib import metadata
+from pathlib import Path
 
 from ...errors import EngineError
 from ...model import Voice
@@ -46,6 +48,8 @@ class PiperEngine(ServedEngine):
     sample_rate = 22050
     """The rate of most medium models; each model's own is `sample_rate_of`."""
     loudness_reference = LOUDNESS_REFERENCE
+    word_marks = True
+    """Its speaker says where words start (from phoneme alignments: see `marks_from_alignments`)."""
     deadline_seconds = 30.0
     """A model speaks at about a tenth of real time on a busy core: a minute of speech may take 10 s or more."""
     deadline_per_character = 0.05
@@ -109,9 +113,9 @@ class PiperEngine(ServedEngine):
         """Speak `text` in a fresh child of the server, with the model's files as the cast found them."""
         return self.server().synthesize(text, voice if voice.model else _found(voice, self.model(voice)), what)
 
-    def synthesize_marked(self, text: str, voice: Voice, what: str = "") -> tuple[bytes, None]:
-        """`synthesize`; Piper gives no word times here (its alignments need a patched model)."""
-        return self.synthesize(text, voice, what), None
+    def synthesize_marked(self, text: str, voice: Voice, what: str = "") -> tuple[bytes, list | None]:
+        """`synthesize`, with where each word starts (from the model's phoneme alignments; none without them)."""
+        return self.server().speak(text, voice if voice.model else _found(voice, self.model(voice)), what)
 
 
 def _found(voice: Voice, model: PiperModel) -> Voice:
@@ -147,8 +151,9 @@ class PiperSpeaker:
         model = read_model(voice.model)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = options.inter_op_num_threads = 1  # one core per segment
+        source, aligned = _with_alignments(model.path)
         try:
-            session = onnxruntime.InferenceSession(str(model.path), sess_options=options,
+            session = onnxruntime.InferenceSession(source, sess_options=options,
                                                    providers=["CPUExecutionProvider"])  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a damaged model: its file and ONNX Runtime's words
             raise EngineError(f"model {model.path} cannot be loaded ({str(exc)[:200]})") from None
@@ -157,18 +162,72 @@ class PiperSpeaker:
         except (KeyError, ValueError, TypeError, AttributeError) as exc:  # a config Piper cannot take
             raise EngineError(f"the config of model {model.name} is not Piper's ({type(exc).__name__}: {exc}): "
                               f"{model.config}") from None  # fmt: skip
-        self._loaded[voice.model] = (model, piper_voice(session=session, config=config))
+        self._loaded[voice.model] = (model, piper_voice(session=session, config=config), aligned)
 
-    def speak(self, text: str, voice: Voice) -> bytes:
-        """Speak `text` (in a child): 16-bit mono PCM at the model's rate."""
-        model, piper = self._loaded[voice.model]
+    def speak(self, text: str, voice: Voice) -> tuple[bytes, list[list[int]]]:
+        """Speak `text` (in a child): 16-bit mono PCM at the model's rate, and where each word starts (none where
+        the model gives no alignments)."""
+        model, piper, aligned = self._loaded[voice.model]
         config = self._modules[2](
             speaker_id=model.speaker_id(voice.speaker), length_scale=length_scale(model, voice),
             noise_scale=voice.noise_scale, noise_w_scale=voice.noise_w_scale, volume=voice.volume,
         )  # fmt: skip
         pause = bytes(2 * round(model.sample_rate * SENTENCE_PAUSE))
-        chunks = [chunk.audio_int16_bytes for chunk in piper.synthesize(text, syn_config=config)]
-        return pause.join(chunks) if chunks else bytes(2 * round(model.sample_rate * 0.1))
+        chunks = list(piper.synthesize(text, syn_config=config, include_alignments=aligned))
+        pcm = pause.join(c.audio_int16_bytes for c in chunks) or bytes(2 * round(model.sample_rate * 0.1))
+        return pcm, marks_from_alignments(text, chunks, len(pause) // 2, piper.phonemize) if aligned else []
+
+
+def _with_alignments(path: Path) -> tuple[str | bytes, bool]:
+    """The model as ONNX Runtime loads it, patched in memory to say how long each phoneme lasts (Piper's own
+    patch, with the `onnx` package of the extra), and whether it does; unpatched without `onnx`."""
+    try:
+        import onnx
+        from piper.patch_voice_with_alignment import add_alignment_output
+    except ImportError:
+        return str(path), False
+    try:
+        proto = onnx.load(str(path))
+        add_alignment_output(proto)
+        return proto.SerializeToString(), True
+    except ValueError:  # patched already (or no tensor to patch): as it is; alignments come if it has them
+        return str(path), True
+    except Exception:  # noqa: BLE001 - a model onnx cannot read: ONNX Runtime loading it says what is wrong
+        return str(path), False
+
+
+def marks_from_alignments(text: str, chunks: list, pause: int, phonemize) -> list[list[int]]:
+    """Where each word of `text` starts (`[character, sample]`), from Piper's phoneme alignments.
+
+    Piper says how many samples each phoneme of each sentence lasts, words separated by a
+    space phoneme; a written word may be said as several (`2025`) or none (`–`), so each
+    is phonemized alone to count its spoken words. If the counts do not add up, words
+    take the spoken words' starts in proportion.
+    """
+    starts, at = [], 0
+    for n, chunk in enumerate(chunks):
+        at += pause if n else 0
+        cursor, begin = at, True
+        for aligned in chunk.phoneme_alignments or []:
+            if aligned.phoneme == " ":
+                begin = True
+            elif aligned.phoneme not in ("^", "$", "_") and begin:
+                starts.append(cursor)
+                begin = False
+            cursor += int(aligned.num_samples)
+        at += len(chunk.audio_int16_bytes) // 2
+    words = [(m.start(), m.group()) for m in re.finditer(r"\S+", text)]
+    if not starts or not words:
+        return []
+    counts = [sum(len("".join(s).split()) for s in phonemize(word)) for _, word in words]
+    if sum(counts) != len(starts):
+        return [[char, starts[n * len(starts) // len(words)]] for n, (char, _) in enumerate(words)]
+    marks, spoken = [], 0
+    for (char, _), count in zip(words, counts):
+        if count:
+            marks.append([char, starts[spoken]])
+        spoken += count
+    return marks
 
 
 def length_scale(model: PiperModel, voice: Voice) -> float:
