@@ -319,15 +319,22 @@ def input_fingerprint(script: Path, raw: bytes, request: RenderRequest, engine: 
         for path in [script, *casts, lexicon_path(script)]:
             read[path] = data = raw if path == script else path.read_bytes() if path.exists() else b"<none>"
             digest.update(f"\0{path.resolve()}\0{len(data)}\0".encode() + data)
+        parsed: dict[Path, dict] = {}
+
+        def cast(path: Path) -> dict:  # parsed only where it may name what is looked for, and once
+            if path not in parsed:
+                parsed[path] = tomllib.loads(read[path].decode("utf-8")) if read[path] != b"<none>" else {}
+            return parsed[path]
+
         picture = request.cover
         if picture is None:  # the cast's cover, as the render would take it (the last cast that names one)
             for path in casts:
-                if b"cover" in read[path]:  # parsed only where it may name one
-                    named = tomllib.loads(read[path].decode("utf-8")).get("show", {}).get("cover")
+                if b"cover" in read[path]:
+                    named = cast(path).get("show", {}).get("cover")
                     picture = project_root(script) / named if isinstance(named, str) else picture
         for path in casts:  # the music the casts name, by its bytes (a new intro file is a change)
             if re.search(rb"\b(intro|outro|bed)\s*=", read[path]):
-                show = tomllib.loads(read[path].decode("utf-8")).get("show", {})
+                show = cast(path).get("show", {})
                 for kind in ("intro", "outro", "bed"):
                     if isinstance(show.get(kind), str) and show[kind]:
                         digest.update(f"\0{kind}\0".encode() + (project_root(script) / show[kind]).read_bytes())
@@ -340,8 +347,7 @@ def input_fingerprint(script: Path, raw: bytes, request: RenderRequest, engine: 
         if any(b"model" in read[path] or b"piper" in read[path] for path in casts):  # a model changed since is seen
             from .speech.engines.piper_models import models_state
 
-            parsed = [tomllib.loads(read[path].decode("utf-8")) for path in casts if read[path] != b"<none>"]
-            digest.update(models_state(project_root(script), parsed).encode())
+            digest.update(models_state(project_root(script), [cast(path) for path in casts]).encode())
     except (OSError, ValueError, PodcastError):
         return ""
     return digest.hexdigest()

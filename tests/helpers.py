@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -219,3 +220,22 @@ def _state(pid: int) -> str:
     except OSError:
         return ""
     return "T" if states == {"T"} else "running"
+
+
+def speaker_levels(episode: Path, decode, reference_ffmpeg: str) -> dict[str, float]:
+    """The integrated loudness (LUFS, ffmpeg's ebur128) of what each speaker says in an episode, measured apart:
+    their segments, as the manifest places them, cut from the decoded MP3 and laid end to end."""
+    rate, samples = decode(episode)
+    manifest = json.loads(episode.with_suffix(".json").read_text())
+    levels = {}
+    for speaker in {s["speaker"] for s in manifest["segments"]}:
+        spans = [s for s in manifest["segments"] if s["speaker"] == speaker]
+        pcm = b"".join(samples[round(s["start"] * rate) : round(s["end"] * rate)].tobytes() for s in spans)
+        out = subprocess.run(
+            [reference_ffmpeg, "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate), "-ac", "1",
+             "-i", "pipe:0", "-af", "ebur128", "-f", "null", "-"],
+            input=pcm, capture_output=True, check=True,
+        )  # fmt: skip
+        summary = out.stderr.decode()[out.stderr.decode().rfind("Summary:") :]
+        levels[speaker] = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
+    return levels

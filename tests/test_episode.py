@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ROOT
+from helpers import ROOT, speaker_levels
 
 pytestmark = pytest.mark.espeak  # speaks with libespeak-ng: run against both libraries
 
@@ -83,20 +83,7 @@ def test_speakers_are_levelled_against_each_other(episode, decode):
 def test_each_speaker_meets_the_target_on_its_own(episode, decode, reference_ffmpeg):
     """Each voice is levelled from one reading of a calibration text: what each speaker
     says in the episode, measured apart, lands within 1 LU of the -16 LUFS target as heard (-19 as measured)."""
-    rate, samples = decode(episode)
-    manifest = json.loads(episode.with_suffix(".json").read_text())
-    speakers = {s["speaker"] for s in manifest["segments"]}
-    levels = {}
-    for speaker in speakers:
-        spans = [s for s in manifest["segments"] if s["speaker"] == speaker]
-        pcm = b"".join(samples[round(s["start"] * rate) : round(s["end"] * rate)].tobytes() for s in spans)
-        out = subprocess.run(
-            [reference_ffmpeg, "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate), "-ac", "1",
-             "-i", "pipe:0", "-af", "ebur128", "-f", "null", "-"],
-            input=pcm, capture_output=True, check=True,
-        )  # fmt: skip
-        summary = out.stderr.decode()[out.stderr.decode().rfind("Summary:") :]
-        levels[speaker] = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
+    levels = speaker_levels(episode, decode, reference_ffmpeg)
     assert len(levels) == 4
     assert all(-20.0 <= level <= -18.0 for level in levels.values()), levels
     assert max(levels.values()) - min(levels.values()) <= 1.0, levels

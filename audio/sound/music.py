@@ -69,13 +69,15 @@ class Clip:
         return self.start + len(self.pcm) // 4
 
 
-def decode(path: Path, rate: int) -> bytes:
-    """A music file as mono 16-bit PCM at `rate`; `CastError` naming it if ffmpeg cannot read it."""
+def decode(path: Path, rate: int, seconds: float | None = None) -> bytes:
+    """A music file (its first `seconds`, if given) as mono 16-bit PCM at `rate`; `CastError` naming it if ffmpeg
+    cannot read it."""
     ffmpeg, _ = find_ffmpeg()
-    command = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path), "-vn", "-ac", "1",
+    first = ["-t", str(seconds)] if seconds else []
+    command = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", *first, "-i", str(path), "-vn", "-ac", "1",
                "-ar", str(rate), "-f", "s16le", "-"]  # fmt: skip
     try:
-        done = subprocess.run(command, capture_output=True, timeout=ffmpeg_deadline(600), check=False)
+        done = subprocess.run(command, capture_output=True, timeout=ffmpeg_deadline(seconds or 600), check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EncodingError(f"ffmpeg could not decode the music ({exc})", path) from None
     if done.returncode != 0 or len(done.stdout) < 2 * rate // 10:
@@ -132,16 +134,7 @@ def outro_overlap(outro: Track, mix: MusicMix, rate: int) -> int:
 
 def check(path: Path) -> None:
     """`CastError` naming a music file ffmpeg cannot read (its first second is decoded): said before any speech."""
-    ffmpeg, _ = find_ffmpeg()
-    command = [ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-t", "1", "-i", str(path), "-vn", "-ac",
-               "1", "-ar", "8000", "-f", "s16le", "-"]  # fmt: skip
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=ffmpeg_deadline(1), check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise EncodingError(f"ffmpeg could not decode the music ({exc})", path) from None
-    if done.returncode != 0 or len(done.stdout) < 2 * 8000 // 10:
-        last = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no audio in it"]
-        raise CastError(f"is not music ffmpeg can read ({last[0][:120]})", path)
+    decode(path, 8000, 1.0)
 
 
 def _clip(track: Track, start: int, end: int, shape: list[tuple[int, float]], headroom: float, loop=False) -> Clip:

@@ -121,17 +121,15 @@ class SegmentCache:
         except (OSError, wave.Error, EOFError):
             return None
 
-    def has_marks(self, key: str) -> bool:
-        """True if the entry's record says where its words are."""
-        return isinstance((self.read_info(key) or {}).get("marks"), list)
-
-    def has(self, key: str, sample_rate: int) -> bool:
-        """True if a complete entry exists: its record, and audio whose header fits the file's size.
+    def has(self, key: str, sample_rate: int, marks: bool = False) -> bool:
+        """True if a complete entry exists: its record (saying where its words are, with `marks`), and audio whose
+        header fits the file's size.
 
         The audio itself is not read: a cut-short file is caught by its size, and the
         audio is read whole (and checked again) when it is stitched.
         """
-        if self.read_info(key) is None:
+        info = self.read_info(key)
+        if info is None or marks and not isinstance(info.get("marks"), list):
             return False
         frames = self.frames(key, sample_rate)
         try:

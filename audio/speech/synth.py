@@ -50,10 +50,7 @@ def missing_jobs(
     """The jobs whose audio is not (validly) in the cache, each key once; and with `marked(voice)` true, those
     cached without their words' times (by an older version: spoken again, to the same samples)."""
     unique = {job.key: job for job in jobs}
-    return [
-        job for job in unique.values()
-        if not cache.has(job.key, sample_rate) or marked and marked(job.voice) and not cache.has_marks(job.key)
-    ]  # fmt: skip
+    return [job for job in unique.values() if not cache.has(job.key, sample_rate, bool(marked and marked(job.voice)))]
 
 
 def synthesize_jobs(

@@ -78,7 +78,7 @@ class Ensemble:
         """Speak with the voice's engine, at the episode's sample rate."""
         engine = self.engine_for(voice)
         pcm = engine.synthesize(text, voice, what)
-        rate = engine.sample_rate_of(voice) if hasattr(engine, "sample_rate_of") else engine.sample_rate
+        rate = _rate_of(engine, voice)
         return pcm if rate == self.sample_rate else resample(pcm, rate, self.sample_rate)
 
     def synthesize_marked(self, text: str, voice: Voice, what: str = "") -> tuple[bytes, list | None]:
@@ -88,7 +88,7 @@ class Ensemble:
         if not hasattr(engine, "synthesize_marked"):
             return self.synthesize(text, voice, what), None
         pcm, marks = engine.synthesize_marked(text, voice, what)
-        rate = engine.sample_rate_of(voice) if hasattr(engine, "sample_rate_of") else engine.sample_rate
+        rate = _rate_of(engine, voice)
         if rate == self.sample_rate:
             return pcm, marks
         scaled = [[char, sample * self.sample_rate // rate] for char, sample in marks] if marks else marks
@@ -117,6 +117,11 @@ class Ensemble:
     def __getattr__(self, attribute: str):
         # what only the render's engine has (its library, its speech server), for `podcast doctor` and tests
         return getattr(self.own, attribute)
+
+
+def _rate_of(engine: SpeechEngine, voice: Voice) -> int:
+    """Samples per second of what `engine` speaks with `voice` (a model's own rate, for an engine of models)."""
+    return engine.sample_rate_of(voice) if hasattr(engine, "sample_rate_of") else engine.sample_rate
 
 
 def create_engines(name: str = DEFAULT_ENGINE) -> Ensemble:
