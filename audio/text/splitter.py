@@ -2,12 +2,9 @@
 
 Two inputs are understood. An *explicit script* (it starts with a `+++` front matter
 block, see `explicit.py`) is read literally. Anything else is interview text as it
-comes from a web page, and is split by the rules below:
+comes from a web page: its paragraphs and their speaker tags are read (`paragraphs.py`;
+the tag is never voiced), then split by the rules below:
 
-- a paragraph is a run of non-blank lines; a tagged line, a date line or a chrome line
-  always starts a new one;
-- speaker tags: `HU:`, `HU :`, `Hans Uszkoreit (HU):`, `Interviewer:`, `Q:`, `Narrator:`,
-  and `Full Name:` where that name tags two paragraphs or more. The tag is never voiced;
 - an untagged paragraph ending in a question, or opening with one and answered by a
   tagged paragraph, is the interviewer's; any other untagged paragraph in the
   conversation continues the previous speaker;
@@ -21,27 +18,16 @@ comes from a web page, and is split by the rules below:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
 from . import pagelines, turns
 from .ids import assign_ids
+from .paragraphs import Para, paragraphs, read_tags, until_a_turn
 from .roles import hosts_of, questioning_tags
-from .speakertags import (
-    NOT_A_SPEAKER,
-    ROLE_WORDS,
-    TAG_CAPS,
-    TAG_NAME,
-    TAG_WITH_NAME,
-    bio_subject,
-    clean_name,
-    initials,
-    tag_match,
-    visible_tag,
-)  # fmt: skip
-from .turns import CLOSING, GUEST, asks_itself, ends_a_paragraph, ends_with_question, opens_with_question
+from .speakertags import bio_subject
+from .turns import CLOSING, GUEST, asks_itself, ends_with_question, opens_with_question
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +41,6 @@ MAX_HEADING_CHARS = 110
 
 
 @dataclass
-class _Para:
-    """A paragraph of the source while it is being split."""
-
-    text: str
-    line: int
-    end_line: int
-    alone: bool  # the only paragraph of its block (between blank lines)
-    lines: list[str] = field(default_factory=list)  # the source lines, as written
-    tag: str | None = None
-    name: str | None = None
-    body: str = ""
-    chrome: bool = False  # a line with the form of page chrome (a menu, a byline): chrome outside the conversation
-
-
-@dataclass
 class _Split:
     """Mutable state of one split; becomes an `Episode` at the end."""
 
@@ -79,15 +50,15 @@ class _Split:
     names: dict[str, str] = field(default_factory=dict)
     co_hosts: set[str] = field(default_factory=set)
 
-    def segment(self, speaker: str, text: str, para: _Para) -> Segment:
+    def segment(self, speaker: str, text: str, para: Para) -> Segment:
         return Segment("", speaker, text, para.line, para.end_line)
 
-    def say(self, speaker: str, text: str, para: _Para) -> None:
+    def say(self, speaker: str, text: str, para: Para) -> None:
         if not self.chapters:
             self.chapters.append((OPENING_CHAPTER, []))
         self.chapters[-1][1].append(self.segment(speaker, text, para))
 
-    def skip(self, para: _Para, reason: str) -> None:
+    def skip(self, para: Para, reason: str) -> None:
         for offset, text in enumerate(para.lines):
             if text.strip():
                 self.not_spoken.append(NotSpoken(para.line + offset, text.strip(), reason))
@@ -96,12 +67,12 @@ class _Split:
 def split_script(text: str, source: Path | None = None) -> Episode:
     """Split interview text into an `Episode`. Never raises on any text."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    paras = _paragraphs(text)
-    _read_tags(paras)
+    paras = paragraphs(text)
+    read_tags(paras)
     untagged = not any(p.tag and p.tag not in (INTERVIEWER, NARRATOR) for p in paras)
     if untagged:  # answers carry no tags: each follows its question, maybe on the next line
-        paras = _paragraphs(text, split_questions=True)
-        _read_tags(paras)
+        paras = paragraphs(text, split_questions=True)
+        read_tags(paras)
     names = {p.tag: p.name for p in paras if p.tag and p.name}
     guest_tags = [p.tag for p in paras if p.tag and p.tag not in (INTERVIEWER, NARRATOR)]
     hosts = hosts_of(paras)
@@ -161,7 +132,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             if not para.tag and pagelines.is_category_label(para.text):
                 state.skip(para, "category label (metadata)")
                 continue
-            if not para.tag and pagelines.is_banner(para.text, _until_a_turn(paras[i + 1 : i + 6])):
+            if not para.tag and pagelines.is_banner(para.text, until_a_turn(paras[i + 1 : i + 6])):
                 state.skip(para, "site name or section above the title (page chrome)")
                 continue
             in_front = False
@@ -258,124 +229,7 @@ def _person(tag: str) -> str:
     return tag.title() if tag.isupper() and len(tag) > 3 else tag
 
 
-def _paragraphs(text: str, split_questions: bool = False) -> list[_Para]:
-    """Group lines into paragraphs; tagged, marked (`Q.`), date, chrome and sound lines start paragraphs of their
-    own. `split_questions`: a line that ends with a question ends its paragraph (an answer on the next line)."""
-    paras: list[_Para] = []
-    block: list[_Para] = []
-
-    def flush() -> None:
-        for p in block:
-            p.alone = len(block) == 1
-        paras.extend(block)
-        block.clear()
-
-    lines = text.split("\n")
-    for number, raw in enumerate(lines, start=1):
-        line = visible_tag(raw.strip()).strip()
-        spoken = turns.without_sounds(line)  # `[27:32] Ana Torres: …`: the tag after a timestamp
-        line = visible_tag(spoken).strip() if spoken.strip() else line
-        if not line:
-            flush()
-            continue
-        # a line with the form of chrome stands alone unless it goes on with a sentence the line before began
-        chrome = pagelines.looks_like_chrome(line) and not (block and _mid_sentence(block[-1]))
-        standalone = bool(
-            tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
-            or pagelines.is_category_label(line) or line.startswith("#") or turns.marker(line)
-            or turns.is_sound(line) or turns.editorial_note(line) or chrome
-        ) or bool(split_questions and block and ends_with_question(block[-1].lines[-1]))
-        if block and pagelines.is_date_label(block[-1].text) and pagelines.date_line(line):
-            block[-1].text += "\n" + line  # `Published:` above the date itself
-            block[-1].end_line = number
-            block[-1].lines.append(line)
-            continue
-        joinable = block and not standalone and not block[-1].text.startswith("#") and not (
-            pagelines.is_chrome(block[-1].text) or pagelines.date_line(block[-1].text)
-            or pagelines.is_date_label(block[-1].text)
-            or pagelines.is_category_label(block[-1].text) or turns.is_sound(block[-1].text)
-            or turns.editorial_note(block[-1].text) or block[-1].chrome
-        )
-        if joinable and ends_a_paragraph(block[-1].lines[-1], line):
-            joinable = False  # one paragraph per line (a transcript's layout): the line before ends a sentence
-        if joinable and pagelines.is_short_line(block[-1].text) and (
-            pagelines.is_short_line(line) or len(block[-1].text.split()) <= 2
-        ):  # `Merch` above `Contact`, a site's name above its motto: one per line, not a wrapped sentence
-            joinable = False
-        if joinable:
-            block[-1].text += " " + line
-            block[-1].end_line = number
-            block[-1].lines.append(line)
-        else:
-            block.append(_Para(line, number, number, False, [line], chrome=chrome))
-    flush()
-    return paras
-
-
-def _until_a_turn(paras: list[_Para]) -> list[str]:
-    """The texts of the paragraphs before the first tagged one."""
-    tagged = next((n for n, p in enumerate(paras) if p.tag), len(paras))
-    return [p.text for p in paras[:tagged]]
-
-
-def _mid_sentence(para: _Para) -> bool:
-    """True if the paragraph's last line stops in the middle of a sentence (the next line goes on with it)."""
-    last = para.lines[-1]
-    whole = para.chrome or pagelines.is_chrome(para.text) or pagelines.date_line(para.text) or tag_match(para.text)
-    return not whole and not pagelines.is_short_line(last) and last.rstrip(CLOSING)[-1:] not in ".!?…:"
-
-
-def _read_tags(paras: list[_Para]) -> None:
-    """Find each paragraph's speaker tag, if it has one."""
-    full_names: dict[str, int] = {}
-    matches: list[re.Match | None] = []
-    for p in paras:
-        m = tag_match(p.text)
-        matches.append(m)
-        if m and m.re is TAG_NAME:
-            key = clean_name(m.group("name"))
-            full_names[key] = full_names.get(key, 0) + 1
-    known_names = {clean_name(m.group("name")) for m in matches if m and m.re is TAG_WITH_NAME}
-    short_tags = {m.group("tag") for m in matches if m and m.re in (TAG_CAPS, TAG_WITH_NAME)}
-    first = next((i for i, p in enumerate(paras) if not pagelines.is_category_label(p.text)
-                  and not pagelines.date_line(p.text) and not pagelines.is_chrome(p.text)), -1)
-    marks = [turns.marker(p.text) if i != first else None for i, p in enumerate(paras)]
-    single = [i for i, p in enumerate(paras) if marks[i] and turns.single_letter(p.text)]
-    if len(single) < 2:  # `A. J. Miller`, `F. Scott Fitzgerald`: initials, not `Q.`/`A.` turns
-        for i in single:
-            marks[i] = None
-    for i, (p, m) in enumerate(zip(paras, matches)):
-        marked = marks[i]
-        if marked:  # `Q.` / `A.`: the interviewer, or the guest whose name the turn does not give
-            p.tag, p.body = marked
-            continue
-        if m is None or i == first and m.re is not TAG_WITH_NAME:
-            continue  # a colon in the title is not a tag
-        if m.re is TAG_WITH_NAME:
-            tag, name = m.group("tag"), clean_name(m.group("name"))
-        elif m.re is TAG_CAPS:
-            tag, name = m.group("tag"), None
-            if tag.casefold() in NOT_A_SPEAKER and tag.casefold() not in ROLE_WORDS:
-                continue
-        else:
-            name = clean_name(m.group("name"))
-            if name.casefold() in ROLE_WORDS:
-                tag, name = name, None
-            elif initials(name) in short_tags and name.casefold() not in NOT_A_SPEAKER:
-                tag = initials(name)  # `Prof. Jane Doe:` once, `JD:` after it: one guest
-                p.tag, p.name, p.body = tag, name, m.group("rest").strip()
-                continue
-            elif name.casefold() in NOT_A_SPEAKER or (full_names.get(name, 0) < 2 and name not in known_names):
-                continue
-            else:
-                tag = name
-        role = ROLE_WORDS.get(tag.casefold())
-        p.tag = role or tag
-        p.name = None if role else name
-        p.body = m.group("rest").strip()
-
-
-def _is_interviewer_question(para: _Para, following: _Para | None) -> bool:
+def _is_interviewer_question(para: Para, following: Para | None) -> bool:
     if ends_with_question(para.text):
         return True
     answered = following is not None and following.tag not in (None, INTERVIEWER, NARRATOR)
@@ -386,7 +240,7 @@ def _strip_markdown_heading(text: str) -> str:
     return text.lstrip("#").strip().strip("*_").strip()
 
 
-def _is_heading(para: _Para) -> bool:
+def _is_heading(para: Para) -> bool:
     text = para.text
     if text.startswith("#") and _strip_markdown_heading(text):
         return True

@@ -1,0 +1,181 @@
+"""The source's lines grouped into paragraphs, and each paragraph's speaker tag read.
+
+A paragraph is a run of non-blank lines; a tagged line, a marked one (`Q.`), a date line,
+a chrome line or a sound always starts a new one, and so does a line after one that ends a
+sentence where the text is laid out one turn per line. A tag is `HU:`, `Hans Uszkoreit (HU):`,
+a role word (`Interviewer:`, `Q:`), a `Q.`/`A.` marker, or `Full Name:` where that name tags
+two paragraphs or more (or stands for a short tag used later: `Prof. Jane Doe:` then `JD:`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import pagelines, turns
+from .speakertags import (
+    NOT_A_SPEAKER,
+    ROLE_WORDS,
+    TAG_CAPS,
+    TAG_NAME,
+    TAG_WITH_NAME,
+    clean_name,
+    initials,
+    tag_match,
+    visible_tag,
+)  # fmt: skip
+from .turns import CLOSING, ends_a_paragraph, ends_with_question
+
+
+@dataclass
+class Para:
+    """A paragraph of the source while it is being split."""
+
+    text: str
+    line: int
+    end_line: int
+    alone: bool  # the only paragraph of its block (between blank lines)
+    lines: list[str] = field(default_factory=list)  # the source lines, as written
+    tag: str | None = None
+    name: str | None = None
+    body: str = ""
+    chrome: bool = False  # a line with the form of page chrome (a menu, a byline): chrome outside the conversation
+
+
+def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
+    """Group lines into paragraphs; tagged, marked (`Q.`), date, chrome and sound lines start paragraphs of their
+    own. `split_questions`: a line that ends with a question ends its paragraph (an answer on the next line)."""
+    paras: list[Para] = []
+    block: list[Para] = []
+
+    def flush() -> None:
+        for p in block:
+            p.alone = len(block) == 1
+        paras.extend(block)
+        block.clear()
+
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = visible_tag(raw.strip()).strip()
+        spoken = turns.without_sounds(line)  # `[27:32] Ana Torres: …`: the tag after a timestamp
+        line = visible_tag(spoken).strip() if spoken.strip() else line
+        if not line:
+            flush()
+            continue
+        last = block[-1] if block else None
+        # a line with the form of chrome stands alone unless it goes on with a sentence the line before began
+        chrome = pagelines.looks_like_chrome(line) and not (last and _mid_sentence(last))
+        if last and pagelines.is_date_label(last.text) and pagelines.date_line(line):
+            _go_on(last, line, number, "\n")  # `Published:` above the date itself
+        elif last and not chrome and _goes_on(last, line, split_questions):
+            _go_on(last, line, number, " ")
+        else:
+            block.append(Para(line, number, number, False, [line], chrome=chrome))
+    flush()
+    return paras
+
+
+def _go_on(para: Para, line: str, number: int, joint: str) -> None:
+    para.text += joint + line
+    para.end_line = number
+    para.lines.append(line)
+
+
+def _stands_alone(line: str) -> bool:
+    """A line that is a paragraph of its own: a tag, a marker, a date, a label, chrome, a sound, a note, a heading."""
+    return bool(
+        tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
+        or pagelines.is_category_label(line) or line.startswith("#") or turns.marker(line)
+        or turns.is_sound(line) or turns.editorial_note(line)
+    )  # fmt: skip
+
+
+def _is_whole(text: str) -> bool:
+    """A paragraph that nothing continues: a date, a label, chrome, a sound, a note, a heading."""
+    return bool(
+        text.startswith("#") or pagelines.is_chrome(text) or pagelines.date_line(text)
+        or pagelines.is_date_label(text) or pagelines.is_category_label(text) or turns.is_sound(text)
+        or turns.editorial_note(text)
+    )  # fmt: skip
+
+
+def _goes_on(para: Para, line: str, split_questions: bool) -> bool:
+    """True if `line` continues the paragraph before it (a wrapped sentence, a turn's next line)."""
+    if para.chrome or _stands_alone(line) or _is_whole(para.text):
+        return False
+    if split_questions and ends_with_question(para.lines[-1]):
+        return False  # the answer on the line after its question
+    if ends_a_paragraph(para.lines[-1], line):
+        return False  # one paragraph per line (a transcript's layout): the line before ends a sentence
+    # `Merch` above `Contact`, a site's name above its motto: one per line, not a wrapped sentence
+    return not (pagelines.is_short_line(para.text) and (pagelines.is_short_line(line) or len(para.text.split()) <= 2))
+
+
+def until_a_turn(paras: list[Para]) -> list[str]:
+    """The texts of the paragraphs before the first tagged one."""
+    tagged = next((n for n, p in enumerate(paras) if p.tag), len(paras))
+    return [p.text for p in paras[:tagged]]
+
+
+def _mid_sentence(para: Para) -> bool:
+    """True if the paragraph's last line stops in the middle of a sentence (the next line goes on with it)."""
+    last = para.lines[-1]
+    whole = para.chrome or pagelines.is_chrome(para.text) or pagelines.date_line(para.text) or tag_match(para.text)
+    return not whole and not pagelines.is_short_line(last) and last.rstrip(CLOSING)[-1:] not in ".!?…:"
+
+
+def read_tags(paras: list[Para]) -> None:
+    """Find each paragraph's speaker tag, if it has one."""
+    full_names: dict[str, int] = {}
+    matches: list[re.Match | None] = []
+    for p in paras:
+        m = tag_match(p.text)
+        matches.append(m)
+        if m and m.re is TAG_NAME:
+            key = clean_name(m.group("name"))
+            full_names[key] = full_names.get(key, 0) + 1
+    known_names = {clean_name(m.group("name")) for m in matches if m and m.re is TAG_WITH_NAME}
+    short_tags = {m.group("tag") for m in matches if m and m.re in (TAG_CAPS, TAG_WITH_NAME)}
+    first = next(
+        (
+            i
+            for i, p in enumerate(paras)
+            if not pagelines.is_category_label(p.text)
+            and not pagelines.date_line(p.text)
+            and not pagelines.is_chrome(p.text)
+        ),
+        -1,
+    )
+    marks = [turns.marker(p.text) if i != first else None for i, p in enumerate(paras)]
+    single = [i for i, p in enumerate(paras) if marks[i] and turns.single_letter(p.text)]
+    if len(single) < 2:  # `A. J. Miller`, `F. Scott Fitzgerald`: initials, not `Q.`/`A.` turns
+        for i in single:
+            marks[i] = None
+    for i, (p, m) in enumerate(zip(paras, matches)):
+        marked = marks[i]
+        if marked:  # `Q.` / `A.`: the interviewer, or the guest whose name the turn does not give
+            p.tag, p.body = marked
+            continue
+        if m is None or i == first and m.re is not TAG_WITH_NAME:
+            continue  # a colon in the title is not a tag
+        if m.re is TAG_WITH_NAME:
+            tag, name = m.group("tag"), clean_name(m.group("name"))
+        elif m.re is TAG_CAPS:
+            tag, name = m.group("tag"), None
+            if tag.casefold() in NOT_A_SPEAKER and tag.casefold() not in ROLE_WORDS:
+                continue
+        else:
+            name = clean_name(m.group("name"))
+            if name.casefold() in ROLE_WORDS:
+                tag, name = name, None
+            elif initials(name) in short_tags and name.casefold() not in NOT_A_SPEAKER:
+                tag = initials(name)  # `Prof. Jane Doe:` once, `JD:` after it: one guest
+                p.tag, p.name, p.body = tag, name, m.group("rest").strip()
+                continue
+            elif name.casefold() in NOT_A_SPEAKER or (full_names.get(name, 0) < 2 and name not in known_names):
+                continue
+            else:
+                tag = name
+        role = ROLE_WORDS.get(tag.casefold())
+        p.tag = role or tag
+        p.name = None if role else name
+        p.body = m.group("rest").strip()
