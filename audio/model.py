@@ -111,6 +111,8 @@ class Episode:
     """Release date, from the script's front matter."""
     lede: str = ""
     """The narration before the first question (used as the tag comment)."""
+    author: str = ""
+    """Who wrote the article: its byline (`By Thea Lindgren`) or its page's author; the MP3's text writer."""
     source: Path | None = field(default=None, compare=False)
     """The script file this episode was read from."""
     doubts: tuple[Doubt, ...] = field(default=(), compare=False)
@@ -392,3 +394,5 @@ class Metadata:
     """ISO 639-2 language code."""
     comment: str = ""
     """The lede."""
+    author: str = ""
+    """Who wrote the text (the article's byline), as the ID3 text writer (TEXT)."""

@@ -297,6 +297,7 @@ def _digest(episode: Episode, cast: Cast, jobs, settings: Mp3Settings, picture, 
         "title": episode.title,
         "date": str(episode.date),
         "lede": episode.lede,
+        **({"author": episode.author} if episode.author else {}),  # older episodes' digests stay as they were
         "speakers": [asdict(s) for s in episode.speakers],
         "chapters": [[c.title, [[s.id, s.speaker, s.text] for s in c.segments]] for c in episode.chapters],
         "keys": [j.key for j in jobs],

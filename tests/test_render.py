@@ -162,6 +162,16 @@ def _png(red: int = 0xFF) -> bytes:
     ) + chunk(b"IEND", b"")
 
 
+def test_the_articles_author_is_the_mp3s_text_writer(project, tone_cast, probe):
+    script = project / "scripts" / "tiny.txt"
+    script.write_text(script.read_text(encoding="utf-8").replace("Two researchers", "By Thea Lindgren\n\nTwo r"))
+    result = render(script, cast_file=tone_cast, engine_name="tone")
+    assert ID3(str(result.output)).getall("TEXT")[0].text == ["Thea Lindgren"]
+    assert probe(result.output)["format"]["tags"]["TEXT"] == "Thea Lindgren"  # ffprobe: the frame's own name
+    manifest = json.loads(result.output.with_suffix(".json").read_text(encoding="utf-8"))
+    assert manifest["author"] == "Thea Lindgren" and "Thea Lindgren" not in json.dumps(manifest["segments"])
+
+
 def test_cover_image_is_embedded_as_front_cover(project, tone_cast, probe):
     cover = project / "cover.png"
     cover.write_bytes(_png())

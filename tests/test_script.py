@@ -168,7 +168,7 @@ def test_explicit_script_edit_changes_speaker(example, tmp_path):
 
 def test_split_json_has_exactly_the_documented_shape(example):
     data = episode_json(example)
-    assert list(data) == ["title", "date", "speakers", "chapters", "not_spoken", "warnings"]
+    assert list(data) == ["title", "date", "author", "speakers", "chapters", "not_spoken", "warnings"]
     assert data["date"] == "2025-02-02"
     assert all(list(s) == ["tag", "name", "role"] for s in data["speakers"])
     assert all(list(c) == ["title", "segments"] for c in data["chapters"])
@@ -213,6 +213,8 @@ _LINES = st.one_of(
         "Q: Why?", "What now?", "A heading here", "Teilen", "Kopiert!", "Published: 14 March 2024",
         "Letzte Aktualisierung: 24. Juli 2025", "Interview", "Dr. Feiyu Xu studied in Shanghai and Saarbrücken.",
         "Title: with a colon", "# Markdown heading", "Jane Doe: Hello there.", "Narrator: Meanwhile.",
+        "By Jordan Lee, Staff Writer", "Interviewer: Sam Whitaker", "Sponsored content", "Home | About | Archive",
+        "Big sale today. Shop now",
     ]),
 )  # fmt: skip
 

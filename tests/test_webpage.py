@@ -10,7 +10,8 @@ from helpers import TWO_GUESTS
 from test_wild import WILD, accuracy_of
 
 from audio.text.script import load_episode
-from audio.text.webpage import is_web_page, page_text
+from audio.text.speakertags import byline
+from audio.text.webpage import is_web_page, page_text, read_page
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Tiny robots | Example News</title>
@@ -47,6 +48,29 @@ def test_a_saved_page_splits_as_its_copied_text(tmp_path):
     assert [(s.speaker, s.text) for s in from_page.segments] == [(s.speaker, s.text) for s in from_text.segments]
     assert (from_page.title, from_page.date, from_page.speakers) == (from_text.title, from_text.date,
                                                                        from_text.speakers)  # fmt: skip
+    assert (from_page.author, from_text.author) == ("Ana Example", "")  # the page's metadata says who wrote it
+
+
+HEAD = "<!DOCTYPE html><html><head><title>A talk</title>{}</head><body><article>{}<h1>A talk</h1><p>Why?</p>"
+HEAD += "<p>JS: Because.</p></article></body></html>"
+
+
+@pytest.mark.parametrize(
+    "head, header, author",
+    [
+        ('<meta name="author" content="Ana Example">', "", "Ana Example"),
+        ('<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "author": [{"@type": "Person", '
+         '"name": "Ben Ortiz"}]}]}</script>', "", "Ben Ortiz"),
+        ('<meta property="article:author" content="https://example.org/staff/ana">', '<header><p>By <a rel="author" '
+         'href="/staff/ana">Ana  Example</a></p></header>', "Ana Example"),
+        ("", "<header><p>By Thea Lindgren</p></header>", "Thea Lindgren"),
+        ('<script type="application/ld+json">{"author": </script>', "<header><p>Interview</p></header>", ""),
+    ],
+)  # fmt: skip
+def test_the_author_from_the_pages_metadata_its_links_or_its_byline(head, header, author):
+    page = read_page(HEAD.format(head, header))
+    assert page.author == author
+    assert "By" not in page.text and "Ben Ortiz" not in page.text
 
 
 def test_what_the_markup_calls_chrome_is_never_read():
@@ -66,7 +90,9 @@ def _as_page(name: str) -> str:
     body, top, bottom = [], [], []
     seen_text = False
     for line in filter(None, lines):
-        if line in chrome:
+        if line in chrome and byline(line):  # the byline under the article's title
+            body.append(f"<header><p>{html.escape(line)}</p></header>")
+        elif line in chrome:
             (bottom if seen_text else top).append(f"<li>{html.escape(line)}</li>")
         elif line == expected["title"]:
             body.append(f"<header><h1>{html.escape(line)}</h1></header>")
@@ -87,3 +113,4 @@ def test_a_wild_interview_as_a_page_splits_as_well_as_its_text(name, tmp_path):
     from_page, total = accuracy_of(load_episode(page), name)
     from_text, _ = accuracy_of(load_episode(WILD / f"{name}.txt"), name)
     assert from_page >= from_text - 1, (from_page, from_text, total)  # one paragraph of slack: the title's line
+    assert load_episode(page).author == load_episode(WILD / f"{name}.txt").author

@@ -39,6 +39,7 @@ def metadata(episode: Episode, cast: Cast) -> Metadata:
         date=episode.date,
         language=cast.show.language,
         comment=episode.lede,
+        author=episode.author,
     )
 
 

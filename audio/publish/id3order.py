@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 TESTED = ("1.47", "1.48")
 """mutagen versions (major.minor) whose `ID3._write` and `save_frame` this module was tested with."""
-ORDER = ("TIT2", "TPE1", "TALB", "TDRC", "TYER", "TDAT", "TCON", "TLAN", "COMM")
+ORDER = ("TIT2", "TPE1", "TEXT", "TALB", "TDRC", "TYER", "TDAT", "TCON", "TLAN", "COMM")
 """Text frames first, in this order; then others, the CTOC, the CHAPs by start time, the picture."""
 
 

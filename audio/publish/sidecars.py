@@ -121,6 +121,7 @@ def manifest_json(
             "show": show.name,
             "language": show.language,
             "lede": episode.lede,
+            "author": episode.author,
             "date": episode.date.isoformat() if episode.date else None,
             "sample_rate": rate,
             "duration": timeline.length / rate,

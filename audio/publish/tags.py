@@ -16,6 +16,7 @@ from mutagen.id3 import (
     TALB,
     TCON,
     TDRC,
+    TEXT,
     TIT2,
     TLAN,
     TPE1,
@@ -49,6 +50,8 @@ def write_tags(
     tags.add(TIT2(encoding=3, text=meta.title))
     if meta.artist:
         tags.add(TPE1(encoding=3, text=meta.artist))
+    if meta.author:
+        tags.add(TEXT(encoding=3, text=meta.author))
     tags.add(TALB(encoding=3, text=meta.album))
     if meta.date:
         tags.add(TDRC(encoding=3, text=meta.date.isoformat()))

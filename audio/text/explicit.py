@@ -6,6 +6,7 @@ A person edits it to fix an assignment; `split` and `render` read it back litera
     title = "DeepSeek: 'Don't trust …'"
     date = 2025-02-02
     lede = "Founder Liang Wenfeng …"
+    author = "…"                      # when the article has a byline
     [speakers]
     HU = { name = "Hans Uszkoreit", role = "guest" }
     +++
@@ -59,6 +60,8 @@ def format_explicit(episode: Episode) -> str:
     if episode.date:
         out.append(f"date = {episode.date.isoformat()}")
     out.append(f"lede = {_toml_string(episode.lede)}")
+    if episode.author:
+        out.append(f"author = {_toml_string(episode.author)}")
     out.append("")
     out.append("[speakers]")
     for s in episode.speakers:
@@ -106,6 +109,7 @@ def parse_explicit(text: str, path: Path | None = None) -> Episode:
         not_spoken=tuple(not_spoken),
         date=date,
         lede=str(meta.get("lede", "")),
+        author=str(meta.get("author", "")),
         source=path,
     )
 

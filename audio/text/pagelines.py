@@ -169,6 +169,14 @@ def is_date_label(text: str) -> bool:
     return bool(_BARE_LABEL.match(text.strip()))
 
 
+_MENU = re.compile(r"^[^|]{1,40}(?:\s\|\s[^|]{1,40}){2,}$|^(?i:home|startseite)\s*[/›>»]\s*\S")
+
+
+def is_menu(text: str) -> bool:
+    """True for a site's menu (`Home | About | Archive`) or breadcrumb (`Home › News`): never part of a sentence."""
+    return bool(_MENU.match(text.strip()))
+
+
 def is_chrome(text: str) -> bool:
     """True for web-page chrome that is never voiced (`Teilen`, `Copied!`, photo credits, …)."""
     stripped = text.strip().strip("|•·»«›‹>").strip()
@@ -202,14 +210,20 @@ CREDIT = re.compile(r"^(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle|Im
 RELATED = re.compile(r"^(?:Mehr zum Thema|Related(?: articles)?|Read more|Weiterlesen|More from\b.*|Lesen Sie auch)$",
                      re.I)  # fmt: skip
 """A label above links to other articles: the short lines after it are links."""
+SPONSOR = re.compile(
+    r"^(?:Sponsored(?: content)?|Advertisement|Anzeige|Werbung|Paid content|Promoted|Partner content)$", re.I
+)
+"""A label above an advertisement: the line after it with the form of chrome (`Shop now`) is the advertisement, also
+in the middle of the conversation."""
 
 
-def is_banner(text: str, following: list[str]) -> bool:
+def is_banner(text: str, following: list[str], under_menus: bool = False) -> bool:
     """True for a line above the title that names the site or its section, or says its motto (`The Westbrook
     Quad`, `Features`, `Notes on Mac software and the people who make it`): among the untagged lines `following`
     it, the first long one (the article's title, which wins over it) is no question and no sentence. A long line
-    counts only with the site's menus between it and the title, so that a title's subtitle is never taken."""
-    words = len(text.split())
+    counts only with the site's menus between it and the title, so that a title's subtitle is never taken; a short
+    one (`The Morning Exchange`, a show under its station's name) also `under_menus`, the site's own chrome."""
+    words = len(text.split()) if not (under_menus and is_short_line(text)) else 1
     if words > 12 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
         return False
     menus = False

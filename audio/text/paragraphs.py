@@ -10,17 +10,23 @@ two paragraphs or more (or stands for a short tag used later: `Prof. Jane Doe:` 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from ..model import INTERVIEWER
 from . import pagelines, turns
 from .speakertags import (
+    HOST_ROLES,
     NOT_A_SPEAKER,
     ROLE_WORDS,
     TAG_CAPS,
+    TAG_CAPS_NAME,
     TAG_NAME,
+    TAG_NUMBERED,
     TAG_WITH_NAME,
     clean_name,
-    initials,
+    interviewer_credit,
+    short_forms,
     tag_match,
     visible_tag,
 )  # fmt: skip
@@ -40,6 +46,7 @@ class Para:
     name: str | None = None
     body: str = ""
     chrome: bool = False  # a line with the form of page chrome (a menu, a byline): chrome outside the conversation
+    credit: str = ""  # the interviewer's name, from a credit line above or below the conversation
 
 
 def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
@@ -63,7 +70,7 @@ def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
             continue
         last = block[-1] if block else None
         # a line with the form of chrome stands alone unless it goes on with a sentence the line before began
-        chrome = pagelines.looks_like_chrome(line) and not (last and _mid_sentence(last))
+        chrome = pagelines.looks_like_chrome(line) and (pagelines.is_menu(line) or not (last and _mid_sentence(last)))
         if last and pagelines.is_date_label(last.text) and pagelines.date_line(line):
             _go_on(last, line, number, "\n")  # `Published:` above the date itself
         elif last and not chrome and _goes_on(last, line, split_questions):
@@ -125,57 +132,72 @@ def _mid_sentence(para: Para) -> bool:
 
 def read_tags(paras: list[Para]) -> None:
     """Find each paragraph's speaker tag, if it has one."""
-    full_names: dict[str, int] = {}
-    matches: list[re.Match | None] = []
-    for p in paras:
-        m = tag_match(p.text)
-        matches.append(m)
-        if m and m.re is TAG_NAME:
-            key = clean_name(m.group("name"))
-            full_names[key] = full_names.get(key, 0) + 1
-    known_names = {clean_name(m.group("name")) for m in matches if m and m.re is TAG_WITH_NAME}
-    short_tags = {m.group("tag") for m in matches if m and m.re in (TAG_CAPS, TAG_WITH_NAME)}
-    first = next(
-        (
-            i
-            for i, p in enumerate(paras)
-            if not pagelines.is_category_label(p.text)
-            and not pagelines.date_line(p.text)
-            and not pagelines.is_chrome(p.text)
-        ),
-        -1,
-    )
+    matches = [tag_match(p.text) for p in paras]
+    first = next((i for i, p in enumerate(paras) if not pagelines.is_category_label(p.text)
+                  and not pagelines.date_line(p.text) and not pagelines.is_chrome(p.text)), -1)  # fmt: skip
     marks = [turns.marker(p.text) if i != first else None for i, p in enumerate(paras)]
     single = [i for i, p in enumerate(paras) if marks[i] and turns.single_letter(p.text)]
     if len(single) < 2:  # `A. J. Miller`, `F. Scott Fitzgerald`: initials, not `Q.`/`A.` turns
         for i in single:
             marks[i] = None
+    tags = _Tags(matches)
     for i, (p, m) in enumerate(zip(paras, matches)):
-        marked = marks[i]
-        if marked:  # `Q.` / `A.`: the interviewer, or the guest whose name the turn does not give
-            p.tag, p.body = marked
-            continue
-        if m is None or i == first and m.re is not TAG_WITH_NAME:
-            continue  # a colon in the title is not a tag
-        if m.re is TAG_WITH_NAME:
-            tag, name = m.group("tag"), clean_name(m.group("name"))
-        elif m.re is TAG_CAPS:
-            tag, name = m.group("tag"), None
-            if tag.casefold() in NOT_A_SPEAKER and tag.casefold() not in ROLE_WORDS:
-                continue
-        else:
-            name = clean_name(m.group("name"))
-            if name.casefold() in ROLE_WORDS:
-                tag, name = name, None
-            elif initials(name) in short_tags and name.casefold() not in NOT_A_SPEAKER:
-                tag = initials(name)  # `Prof. Jane Doe:` once, `JD:` after it: one guest
-                p.tag, p.name, p.body = tag, name, m.group("rest").strip()
-                continue
-            elif name.casefold() in NOT_A_SPEAKER or (full_names.get(name, 0) < 2 and name not in known_names):
-                continue
-            else:
-                tag = name
-        role = ROLE_WORDS.get(tag.casefold())
-        p.tag = role or tag
-        p.name = None if role else name
-        p.body = m.group("rest").strip()
+        if marks[i]:  # `Q.` / `A.`: the interviewer, or the guest whose name the turn does not give
+            p.tag, p.body = marks[i]
+        elif m is not None and (i != first or m.re is TAG_WITH_NAME):  # a colon in the title is not a tag
+            p.tag, p.name, p.body = tags.read(m) or (None, None, "")
+
+
+class _Tags:
+    """What the text's tags say together: which names tag more than once, which short tags there are, who hosts."""
+
+    def __init__(self, matches: list[re.Match | None]) -> None:
+        found = [m for m in matches if m]
+        names = [clean_name(m.group("name")) for m in found if m.re in (TAG_NAME, TAG_CAPS_NAME)]
+        self.counts = Counter(names)
+        self.known = {clean_name(m.group("name")) for m in found if m.re is TAG_WITH_NAME}
+        self.shorts = {m.group("tag") for m in found if m.re in (TAG_CAPS, TAG_WITH_NAME)}
+        self.shorts |= {n for n in names if " " not in n}
+        self.capitals = sum(1 for m in found if m.re in (TAG_CAPS, TAG_CAPS_NAME)) >= 2  # `PRICE:`, `OWEN PRICE:`
+        self.hosts = {short: INTERVIEWER for m in found if m.re is TAG_CAPS_NAME and _hosts(m)
+                      for short in short_forms(m.group("name"))}  # fmt: skip
+
+    def read(self, m: re.Match) -> tuple[str, str | None, str] | None:
+        """(tag, full name or None, the words after it) for one tag, or None where it is no speaker's."""
+        rest = m.group("rest").strip()
+        if m.re in (TAG_WITH_NAME, TAG_NUMBERED, TAG_CAPS):
+            tag = m.group("tag")
+            if m.re is TAG_CAPS and tag.casefold() in NOT_A_SPEAKER and tag.casefold() not in ROLE_WORDS:
+                return None
+            name = clean_name(m.group("name")) if m.re is TAG_WITH_NAME else None
+            return ROLE_WORDS.get(tag.casefold()) or self.hosts.get(tag) or tag, name, rest
+        name = clean_name(m.group("name"))
+        if m.re is TAG_CAPS_NAME and _hosts(m):
+            return INTERVIEWER, name.title(), rest
+        if name.casefold() in ROLE_WORDS:
+            return ROLE_WORDS[name.casefold()], None, rest
+        if name.casefold() in NOT_A_SPEAKER:
+            return None
+        short = next((s for s in short_forms(name) if s in self.shorts and s != name), None)
+        if short:  # `Prof. Jane Doe:` once, `JD:` (or `DOE:`, `Doe:`) after it: one guest
+            return self.hosts.get(short) or short, name.title() if name.isupper() else name, rest
+        if m.re is TAG_CAPS_NAME and self.capitals or self.counts[name] >= 2 or name in self.known:
+            return name, name.title() if name.isupper() else name, rest
+        return None
+
+
+def _hosts(m: re.Match) -> bool:
+    """True for a name in capitals with a host's role (`RITA CALLOWAY, HOST:`)."""
+    return (m.group("role") or "").strip().casefold() in HOST_ROLES
+
+
+def read_credits(paras: list[Para]) -> None:
+    """Lines that credit the interviewer (`Interviewer: Sam Whitaker`, `Das Interview führte Anna Berg.`) before the
+    conversation's first turn or question, or after its last, name the interviewer: metadata, not turns."""
+    for run in (paras, paras[::-1]):
+        for p in run:
+            name = interviewer_credit(p.text)
+            if name:
+                p.tag, p.credit = None, name
+            elif p.tag or ends_with_question(p.text):
+                break

@@ -10,6 +10,7 @@ def episode_json(episode: Episode) -> dict:
     return {
         "title": episode.title,
         "date": episode.date.isoformat() if episode.date else None,
+        "author": episode.author,
         "speakers": [{"tag": s.tag, "name": s.name, "role": s.role} for s in episode.speakers],
         "chapters": [
             {"title": c.title, "segments": [{"id": s.id, "speaker": s.speaker, "text": s.text} for s in c.segments]}

@@ -25,14 +25,15 @@ def load_episode(path: Path, raw: bytes | None = None) -> Episode:
     """Read and split a script file (interview text or explicit script); `raw`: its bytes, read before."""
     path = Path(path)
     raw = read_script_bytes(path) if raw is None else raw
-    text = read_text(path, raw)
+    text, author = read_text(path, raw), ""
     if webpage.is_web_page(raw, path.name):  # a saved page: its article, as a reader would copy it
-        text = webpage.page_text(text)
+        page = webpage.read_page(text)
+        text, author = page.text, page.author
     if explicit.is_explicit(text):
         episode = explicit.parse_explicit(text, path)  # a person wrote it: no doubts
     else:
         episode = split_script(text, path)
-        episode = replace(episode, doubts=find_doubts(episode))
+        episode = replace(episode, doubts=find_doubts(episode), author=episode.author or author)
     check_lengths(episode, path)
     return episode
 

@@ -22,6 +22,22 @@ TAG_WITH_NAME = re.compile(
 )
 TAG_CAPS = re.compile(rf"^{MD}(?P<tag>[A-ZÀ-Þ]{{1,12}}|[A-Z][a-z]?[A-Z])\s*{MD}\s*:\s*{MD}\s*(?P<rest>.*)$", re.S)
 TAG_NAME = re.compile(rf"^{MD}(?P<name>(?:{HONORIFIC})*{NAME})\s*{MD}\s*:\s*{MD}\s*(?P<rest>.*)$", re.S)
+_CAPS_WORD = r"[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’.\-]+"
+TAG_CAPS_NAME = re.compile(
+    rf"^{MD}(?P<name>{_CAPS_WORD}(?:\s+{_CAPS_WORD}){{1,3}})(?:,\s*(?P<role>[A-Z][A-Z -]{{1,20}}))?\s*{MD}\s*:\s*{MD}"
+    rf"\s*(?P<rest>.*)$",
+    re.S,
+)
+"""A full name in capitals, perhaps with its role, as radio transcripts write it: `OWEN PRICE:`, `RITA CALLOWAY,
+HOST:`, `AUDIENCE MEMBER:`."""
+TAG_NUMBERED = re.compile(
+    rf"^{MD}(?P<tag>(?i:caller|speaker|guest|participant|panelist|panellist|listener|anrufer|anruferin|sprecher|"
+    rf"sprecherin|teilnehmer|teilnehmerin)(?: \d{{1,2}}| \([^()]{{1,40}}\)))\s*{MD}\s*:\s*{MD}\s*(?P<rest>.*)$",
+    re.S,
+)
+"""A voice the transcript does not name, numbered or described: `Caller 2:`, `CALLER (Maria, Ohio):`."""
+HOST_ROLES = frozenset({"host", "co-host", "cohost", "moderator", "anchor", "presenter", "moderatorin"})
+"""Roles after a name in capitals that make its speaker an interviewer (`RITA CALLOWAY, HOST:`)."""
 
 ROLE_WORDS = {
     **dict.fromkeys(
@@ -41,7 +57,9 @@ NOT_A_SPEAKER = frozenset(
         "Fazit", "Summary", "Conclusion", "Background", "Hintergrund", "Read also", "Lesen Sie auch",
         "See also", "Siehe auch", "Tags", "Title", "Titel", "Subtitle", "Untertitel", "Teaser",
         "Keywords", "URL", "Link", "Links", "Contact", "Kontakt", "Also", "Answer", "A",
-        "Antwort", "Date", "Datum", "Published", "Updated", "Interview",
+        "Antwort", "Date", "Datum", "Published", "Updated", "Interview", "Share", "Teilen", "Live", "Book",
+        "Buch", "Transcript", "Duration", "Dauer", "Follow", "Next", "Previous", "Watch", "Listen", "Privacy Notice",
+        "Tickets", "Location", "Ort", "Venue", "Episode",
     )
 )  # fmt: skip
 """Words before a colon that are never speaker tags (`Note:`)."""
@@ -62,7 +80,7 @@ def visible_tag(line: str) -> str:
 
 
 def tag_match(line: str) -> re.Match | None:
-    for pattern in (TAG_WITH_NAME, TAG_CAPS, TAG_NAME):
+    for pattern in (TAG_WITH_NAME, TAG_NUMBERED, TAG_CAPS, TAG_CAPS_NAME, TAG_NAME):
         m = pattern.match(line)
         if m and m.group("rest").strip() and not m.group("rest").lstrip().startswith("//"):
             return m
@@ -74,9 +92,36 @@ def clean_name(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip(" *_")
 
 
+def short_forms(name: str) -> tuple[str, ...]:
+    """The shorter tags a long one may go on as (`Joanna Dale` → `JD`, `DALE`, `Dale`)."""
+    words = re.findall(r"[\w'’\-]+", clean_name(name))
+    return (initials(name), words[-1].upper(), words[-1]) if len(words) >= 2 else ()
+
+
 def initials(name: str) -> str:
     """The initials of a name, as a tag would give them (`Joanna Dale` → `JD`)."""
     return "".join(w[0] for w in re.findall(r"[A-ZÀ-Þ][\w'’]*", name)).upper()
+
+
+_PERSON = rf"(?:{HONORIFIC})*{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{1,3}}"
+_CREDIT = re.compile(
+    rf"^{MD}(?:(?:Interviewer(?:in)?|Interview|Host|Moderat(?:or|orin|ion))\s*{MD}\s*:\s*{MD}\s*|"
+    rf"Interview(?:ed)? by\s+|Das (?:Interview|Gespräch) führte\s+)(?P<name>{_PERSON}){MD}\.?$"
+)
+_BYLINE = re.compile(rf"^(?:By|Von|Text:|Words by|Written by)\s+(?P<name>{_PERSON})(?:,\s*[\w .'-]{{1,30}})?$")
+
+
+def interviewer_credit(line: str) -> str | None:
+    """The name in a line that credits the interviewer (`Interviewer: Sam Whitaker`, `Das Interview führte Anna
+    Berg.`), or None: above the conversation such a line is metadata, not a turn."""
+    m = _CREDIT.match(line.strip())
+    return re.sub(r"(\w{3})\.$", r"\1", clean_name(m.group("name"))) if m else None
+
+
+def byline(line: str) -> str | None:
+    """The author's name in a byline (`By Thea Lindgren`, `Von Anna Berg`, `By Jordan Lee, Staff Writer`)."""
+    m = _BYLINE.match(line.strip())
+    return clean_name(m.group("name")) if m else None
 
 
 def bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tuple[str, str] | None:

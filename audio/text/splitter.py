@@ -24,9 +24,9 @@ from pathlib import Path
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
 from . import pagelines, turns
 from .ids import assign_ids
-from .paragraphs import Para, paragraphs, read_tags, until_a_turn
+from .paragraphs import Para, paragraphs, read_credits, read_tags, until_a_turn
 from .roles import hosts_of, questioning_tags
-from .speakertags import bio_subject
+from .speakertags import bio_subject, byline
 from .turns import CLOSING, GUEST, asks_itself, ends_with_question, opens_with_question
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class _Split:
     not_spoken: list[NotSpoken] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     co_hosts: set[str] = field(default_factory=set)
+    author: str = ""
 
     def segment(self, speaker: str, text: str, para: Para) -> Segment:
         return Segment("", speaker, text, para.line, para.end_line)
@@ -73,7 +74,11 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     if untagged:  # answers carry no tags: each follows its question, maybe on the next line
         paras = paragraphs(text, split_questions=True)
         read_tags(paras)
-    names = {p.tag: p.name for p in paras if p.tag and p.name}
+    read_credits(paras)
+    names: dict[str, str] = {}
+    for p in (p for p in paras if p.tag and p.name):  # the longest form a tag's name is given in
+        names[p.tag] = max(names.get(p.tag, ""), p.name, key=len)
+    names.update({INTERVIEWER: p.credit for p in paras[::-1] if p.credit})  # the first credit wins
     guest_tags = [p.tag for p in paras if p.tag and p.tag not in (INTERVIEWER, NARRATOR)]
     hosts = hosts_of(paras)
     questioners = {hosts[0]: INTERVIEWER} if hosts else questioning_tags(paras)
@@ -89,7 +94,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     title = ""
     lede: list[str] = []
     in_front, in_lede, in_bio = True, True, False
-    around, credit_end = "", 0  # after a photo credit (its caption follows) or a "related" label (links follow)
+    around, credit_end = "", 0  # after a photo credit (a caption follows), a "related" label (links), an ad's label
+    menus_above = False  # the site's own chrome stood above the line: a show's name under its station's
     previous = NARRATOR
     last_question = max((i for i, p in enumerate(paras) if not p.tag and ends_with_question(p.text)), default=-1)
     # bios come after the conversation began (a lede that names the hosts is no bio) and after its last question
@@ -100,14 +106,26 @@ def split_script(text: str, source: Path | None = None) -> Episode:
 
     for i, para in enumerate(paras):
         dated = pagelines.date_line(para.text.replace("\n", " "))
+        if para.credit:
+            state.skip(para, "the interviewer's name (metadata)")
+            continue
         if pagelines.is_chrome(para.text) or para.chrome and not para.tag and not first_turn < i < last_turn:
-            state.skip(para, "page chrome")
+            by = byline(para.text)
+            state.author = state.author or by or ""
+            advert = around == "sponsor" and not pagelines.is_chrome(para.text)
+            state.skip(para, "byline (metadata)" if by else "advertisement (page chrome)" if advert else "page chrome")
             around = "credit" if pagelines.CREDIT.match(para.text) and in_lede else around
-            credit_end = para.end_line
+            credit_end, menus_above = para.end_line, menus_above or in_front
             around = "related" if pagelines.RELATED.match(para.text.strip()) else around
+            around = "sponsor" if pagelines.SPONSOR.match(para.text.strip()) else around
             continue
         if around == "credit" and para.line != credit_end + 1:
             around = ""  # a caption sits right under its credit, no blank line between
+        if around == "sponsor":
+            around = ""
+            if not para.tag and pagelines.looks_like_chrome(para.text):
+                state.skip(para, "advertisement (page chrome)")
+                continue
         if around and not para.tag and len(para.text.split()) <= (30 if around == "credit" else 12):
             if around == "credit" or para.text.rstrip()[-1:] not in ".!?":
                 state.skip(para, "image caption (page chrome)" if around == "credit" else "related link (page chrome)")
@@ -132,8 +150,9 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             if not para.tag and pagelines.is_category_label(para.text):
                 state.skip(para, "category label (metadata)")
                 continue
-            if not para.tag and pagelines.is_banner(para.text, until_a_turn(paras[i + 1 : i + 6])):
+            if not para.tag and pagelines.is_banner(para.text, until_a_turn(paras[i + 1 : i + 6]), menus_above):
                 state.skip(para, "site name or section above the title (page chrome)")
+                menus_above = True
                 continue
             in_front = False
             if not para.tag and not ends_with_question(para.text):
@@ -210,6 +229,7 @@ def _episode(state: _Split, title: str, date, lede: list[str], source: Path | No
         not_spoken=tuple(state.not_spoken),
         date=date,
         lede=" ".join(lede),
+        author=state.author,
         source=source,
     )
 

@@ -5,16 +5,22 @@ forms, scripts and figures are left out; where the page has an `article` (or `ma
 only it is read. Headings, paragraphs, list items and quotes become the lines and
 paragraphs the splitter reads from copied text, so that a page and its copied text split
 the same way. The title comes from the article's `h1` (else the page's `og:title` or
-`title`), the date from `article:published_time` or the first `time` element (ISO dates only).
+`title`), the date from `article:published_time` or the first `time` element (ISO dates only),
+the author from the page's `author` metadata, its JSON-LD, a `rel="author"` link or the byline
+above the article.
 Where the `article` is a small part of the page (comments in an `article`, the story in plain
 `div`s), the whole page is read.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
+
+from .speakertags import byline
 
 SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "aside", "footer", "button", "figure",
            "iframe", "select", "dialog", "textarea"}  # fmt: skip
@@ -31,12 +37,62 @@ def is_web_page(raw: bytes, name: str = "") -> bool:
     return name.lower().endswith((".html", ".htm")) or head.startswith((b"<!doctype html", b"<html"))
 
 
-def page_text(html: str) -> str:
-    """The article of a web page as plain text: its title, its date, then a paragraph per block, a blank line
-    between blocks."""
+@dataclass(frozen=True)
+class Page:
+    """What a saved page says: its article as plain text, and who wrote it ("" when the page does not say)."""
+
+    text: str
+    author: str
+
+
+def read_page(html: str) -> Page:
+    """The article of a web page as plain text, and its author."""
     reader = _Reader()
     reader.feed(html)
     reader.close()
+    return Page(_article(reader), _author(reader))
+
+
+def page_text(html: str) -> str:
+    """The article of a web page as plain text: its title, its date, then a paragraph per block, a blank line
+    between blocks."""
+    return read_page(html).text
+
+
+def _author(reader: _Reader) -> str:
+    """The page's author: its metadata, its JSON-LD, a `rel="author"` link, or the byline above its article."""
+    found = [reader.meta.get("author", ""), *_ld_authors(reader.ld_json), reader.meta.get("article:author", ""),
+             " ".join(reader.rel_author.split()), *(byline(b) or "" for b in reader.bylines)]  # fmt: skip
+    return next((a.strip() for a in found if a.strip() and not a.strip().startswith(("http:", "https:"))), "")
+
+
+def _ld_authors(scripts: list[str]) -> list[str]:
+    """The authors' names in the page's JSON-LD (`"author": {"name": …}` or a list of them), in order."""
+    names: list[str] = []
+
+    def visit(node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+        elif isinstance(node, dict):
+            author = node.get("author")
+            for person in author if isinstance(author, list) else [author]:
+                if isinstance(person, dict) and isinstance(person.get("name"), str):
+                    names.append(person["name"])
+                elif isinstance(person, str):
+                    names.append(person)
+            visit(node.get("@graph"))
+
+    for script in scripts:
+        try:
+            visit(json.loads(script))
+        except ValueError:
+            continue
+    return names
+
+
+def _article(reader: _Reader) -> str:
+    """The article's text (see `page_text`)."""
     size = lambda blocks: sum(len(b) for b in blocks)  # noqa: E731
     # the article, unless it is a small part of the page (comments in an `article`, the story in plain `div`s)
     blocks = reader.article_blocks if size(reader.article_blocks) >= 0.4 * size(reader.blocks) else reader.blocks
@@ -70,6 +126,10 @@ class _Reader(HTMLParser):
         self._text: list[str] = []
         self._in_title = False
         self._article_header = 0
+        self.ld_json: list[str] = []
+        self.rel_author = ""
+        self.bylines: list[str] = []
+        self._in_ld = self._in_rel_author = False
 
     def handle_starttag(self, tag: str, attrs) -> None:
         attributes = {k: v or "" for k, v in attrs}
@@ -80,6 +140,9 @@ class _Reader(HTMLParser):
             return
         if tag == "time" and not self.time and not self._skipping and _ISO.match(attributes.get("datetime", "")):
             self.time = attributes["datetime"]
+        self._in_ld = tag == "script" and attributes.get("type", "").lower() == "application/ld+json"
+        if tag == "a" and "author" in attributes.get("rel", "").split() and not self.rel_author:
+            self._in_rel_author = True
         if tag in _VOID:
             if tag == "br" and not self._skipping:
                 self._text.append("\n")
@@ -98,6 +161,8 @@ class _Reader(HTMLParser):
         self._open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        self._in_ld = False
+        self._in_rel_author = self._in_rel_author and tag != "a"
         if tag in _VOID or tag not in self._open:
             return
         while self._open:  # close what was left open inside it too, as browsers do
@@ -117,6 +182,10 @@ class _Reader(HTMLParser):
         self._in_title = False
 
     def handle_data(self, data: str) -> None:
+        if self._in_ld:
+            self.ld_json.append(data)
+        if self._in_rel_author:
+            self.rel_author += data
         if self._in_title:
             self.page_title += data.strip()
         elif not self._skipping:  # line breaks in the HTML source are spaces, except in `pre`
@@ -133,6 +202,7 @@ class _Reader(HTMLParser):
         if heading and self._in_article and not self.article_title:
             self.article_title = text
         if self._article_header and not heading and len(text.split()) <= 4:
+            self.bylines.append(text)
             return  # a kicker, a byline or a date above the article: its title and date are taken apart
         self.blocks.append(text)
         if self._in_article:
