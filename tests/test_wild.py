@@ -237,16 +237,16 @@ def test_a_closing_credit_and_a_byline(tmp_path):
 
 
 def test_a_radio_transcript_with_names_in_capitals_roles_and_callers(tmp_path):
-    text = "Ask the expert: is your water safe?\n\nRITA CALLOWAY, HOST: I'm Rita Calloway. My guest is Owen Price.\n"
+    text = "Ask the expert: safe water?\n\nRITA CALLOWAY, HOST: I'm Rita Calloway. My guest is Owen Price.\n"
     text += "OWEN PRICE: Thanks, Rita.\nCALLOWAY: Who tests a well?\nPRICE: You do.\n"
-    text += "CALLER (Maria, Ohio): Is the smell dangerous?\nPRICE: Rarely.\nCaller 2: And arsenic?\nPRICE: Test for it.\n"
+    text += "CALLER (Maria, Ohio): Is it bad?\nPRICE: Rarely.\nCaller 2: And arsenic?\nPRICE: Test it.\n"
     text += "AUDIENCE MEMBER: Thank you.\n"
     episode = episode_of(text, tmp_path)
     assert [(s.speaker, s.text) for s in episode.segments] == [
-        ("narrator", "Ask the expert: is your water safe?"), ("interviewer", "I'm Rita Calloway. My guest is Owen Price."),
+        ("narrator", "Ask the expert: safe water?"), ("interviewer", "I'm Rita Calloway. My guest is Owen Price."),
         ("PRICE", "Thanks, Rita."), ("interviewer", "Who tests a well?"), ("PRICE", "You do."),
-        ("CALLER (Maria, Ohio)", "Is the smell dangerous?"), ("PRICE", "Rarely."), ("Caller 2", "And arsenic?"),
-        ("PRICE", "Test for it."), ("AUDIENCE MEMBER", "Thank you."),
+        ("CALLER (Maria, Ohio)", "Is it bad?"), ("PRICE", "Rarely."), ("Caller 2", "And arsenic?"),
+        ("PRICE", "Test it."), ("AUDIENCE MEMBER", "Thank you."),
     ]  # fmt: skip
     assert (episode.speaker("interviewer").name, episode.speaker("PRICE").name) == ("Rita Calloway", "Owen Price")
 
