@@ -28,15 +28,21 @@ _DATE_FORMS = (
     re.compile(r"(?P<day>\d{1,2})\.?\s+" + _MONTH + r",?\s+(?P<year>\d{4})"),
     re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"),
 )
-_TIME = r"(?:,?\s*(?:um\s+|at\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*(?:Uhr|[ap]\.?m\.?|h)?(?:\s*[A-Z]{2,4})?)?"
+_TIME = r"(?:,?\s*(?:um\s+|at\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:Uhr|(?i:[ap]\.?m\.?)|h)?(?:\s*[A-Z]{2,4})?)?"
+_WEEKDAY = re.compile(
+    r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+    r"mo|di|mi|do|fr|sa|so)(?:day|nesday|rsday|urday)?\.?,?\s+",
+    re.I,
+)
 
 _RELEASE_WORDS = (
     r"Erscheinungsdatum|Veröffentlicht(?:\s+am)?|Publiziert(?:\s+am)?|Datum|Published(?:\s+on)?|"
-    r"Publication\s+date|Date(?:\s+published)?|Posted(?:\s+on)?|Released?(?:\s+on)?|Aired(?:\s+on)?"
+    r"Publication\s+date|Date(?:\s+published)?|Posted(?:\s+on)?|Released?(?:\s+on)?|Aired(?:\s+on)?|"
+    r"Recorded(?:\s+on)?|Aufgezeichnet(?:\s+am)?|Gesendet(?:\s+am)?"
 )
 _UPDATE_WORDS = (
     r"Letzte\s+Aktualisierung|Zuletzt\s+aktualisiert(?:\s+am)?|Aktualisiert(?:\s+am)?|Stand|"
-    r"Last\s+updated(?:\s+on)?|Updated(?:\s+on)?|Last\s+modified|Modified"
+    r"Last\s+updated(?:\s+on)?|Updated(?:\s+on)?|Last\s+modified(?:\s+on)?|Modified(?:\s+on)?"
 )
 _LABELLED_DATE = re.compile(
     rf"^(?:(?P<release>{_RELEASE_WORDS})|(?P<update>{_UPDATE_WORDS}))\s*:?\s*(?P<rest>.+)$", re.I
@@ -69,13 +75,18 @@ CHROME_LINES = frozenset(
         "Skip to content", "Zum Inhalt springen", "Home", "Startseite",
         "Search", "Suche", "Transcript", "Edit transcript", "Play the audio to listen along", "All Episodes",
         "Sponsors", "About the show", "Sponsored content", "Share this story", "Was this page helpful?",
+        "Accept all", "Reject all", "Accept", "Manage preferences", "Manage cookies", "Alle akzeptieren",
+        "View image in fullscreen", "Sign up", "Reuse this content", "Watch the recording", "Most read",
+        "Most popular", "Meistgelesen", "Explore more on these topics", "Related stories", "Show notes",
+        "Skip to main content", "More stories", "Recommended", "Zur Person", "About the author",
         "Was this page helpful? Yes No", "Here's how you know", "More from", "Sign in", "Log in", "Anmelden",
     )
 )  # fmt: skip
 
 _CHROME_PREFIX = re.compile(
     r"^(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle|Image credit|Credit|Credits|Tags|Schlagworte|"
-    r"Schlagwörter|Themen|Topics|Lesezeit|Reading time|Copyright|Media contact|Pressekontakt|Search|Suche)"
+    r"Schlagwörter|Themen|Topics|Lesezeit|Reading time|Copyright|Media contact|Pressekontakt|Search|Suche|"
+    r"Lesen Sie auch|Read also|See also|Siehe auch|Duration|Dauer|Länge|Privacy Notice|Datenschutzhinweis)"
     r"\s*[:©]",
     re.I,
 )
@@ -110,7 +121,21 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^By [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}, [\w ]{1,30}$",  # `By Jordan Lee, Staff Writer`
     r"^(?i:copyright) \d{4}\b",
     r"^[A-Z][\w .'&-]{1,60} is (?:a )?registered (?:charity|nonprofit|non-profit)\b",
+    r"^(?i:from the \w+(?: \d{4})? (?:issue|edition))$|^\d{1,3}[ -](?i:min(?:ute)?s?\.? read)$",
+    r"^(?i:this (?:article|story|interview) (?:appears|appeared|was published|ran) in)\b",
+    r"^(?i:follow) [A-Z]\w*(?: [A-Z]\w*)? (?i:on) (?:X|Twitter|Instagram|Mastodon|Bluesky|LinkedIn|Facebook|Threads)\b",
+    r"^(?i:next|previous|prev|older|newer)(?: (?i:story|article|post|episode|spotlight|session|talk|panel))?\s*:\s",
+    r"^(?i:photo courtesy of|courtesy of|foto mit freundlicher)\b|^(?i:book|buch):\s",
+    r"^(?i:transcript(?:ion)?)\b\s*(?:\([^)]*\))?$|^(?i:transcript(?:ion)?(?: by)?)\s*:\s*[A-Z]",
+    r"^(?i:subscribe (?:to|on|wherever|now|for free))\b|(?i:\bdonate (?:to|today|now)\b|\bsupport (?:local|"
+    r"independent|our) journalism\b)",
+    r"(?i:\btranscripts? (?:is|are|was|were) (?:created|produced|generated)\b|\bmay not be in (?:its|their) final "
+    r"form\b)",
+)]  # fmt: skip
+_ANYWHERE = [re.compile(pattern) for pattern in (  # never anyone's words, also inside the conversation
     r"\b(?:Picture|Photo|Photograph|Foto|Bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
+    r"(?i:\bwe use cookies\b|\b(?:this|our) (?:site|website) uses cookies\b|\bwir verwenden cookies\b)",
+    r"^(?i:sign up for (?:our|the)\b|enter your e-?mail\b|melden sie sich (?:hier )?für unseren newsletter an)",
 )]  # fmt: skip
 
 
@@ -133,7 +158,8 @@ def parse_date(text: str) -> _dt.date | None:
 
 
 def _only_date(text: str) -> _dt.date | None:
-    """The date if `text` is nothing but a date (and perhaps a time), else None."""
+    """The date if `text` is nothing but a date (and perhaps a weekday and a time), else None."""
+    text = _WEEKDAY.sub("", text.strip(), count=1)
     for form in _DATE_FORMS:
         m = re.fullmatch(r"\s*(?:" + form.pattern + r")" + _TIME + r"\s*", text)
         if m:
@@ -148,9 +174,15 @@ def date_line(text: str) -> tuple[str, _dt.date] | None:
     and bare dates (`14 March 2024`), which count as release dates.
     """
     text = text.strip()
+    parts = re.split(r"\s[|·]\s", text)
+    if len(parts) > 1:  # `July 18, 2023 · 12:00 PM ET`, `By the Alumni Office | October 3, 2022`: a date among labels
+        dated = [d for d in map(date_line, parts) if d]
+        short = all(len(p.split()) <= 7 for p in parts)
+        return dated[0] if dated and short else None
     m = _LABELLED_DATE.match(text)
-    if m:
-        when = _only_date(m.group("rest"))
+    if m:  # `Recorded 23 September 2023, Main Hall`: a labelled date may say where
+        rest = m.group("rest")
+        when = _only_date(rest) or _only_date(rest.split(",")[0]) or _only_date(",".join(rest.split(",")[:2]))
         if when:
             return ("release" if m.group("release") else "update", when)
         return None
@@ -169,7 +201,7 @@ def is_date_label(text: str) -> bool:
     return bool(_BARE_LABEL.match(text.strip()))
 
 
-_MENU = re.compile(r"^[^|]{1,40}(?:\s\|\s[^|]{1,40}){2,}$|^(?i:home|startseite)\s*[/›>»]\s*\S")
+_MENU = re.compile(r"^[^|·]{1,40}(?:\s[|·]\s[^|·]{1,40}){2,}$|^(?i:home|startseite)\s*[/›>»]\s*\S")
 
 
 def is_menu(text: str) -> bool:
@@ -182,7 +214,7 @@ def is_chrome(text: str) -> bool:
     stripped = text.strip().strip("|•·»«›‹>").strip()
     if stripped.casefold() in CHROME_LINES:
         return True
-    return bool(_CHROME_PREFIX.match(stripped))
+    return bool(_CHROME_PREFIX.match(stripped)) or "\n" not in stripped and any(f.search(stripped) for f in _ANYWHERE)
 
 
 def looks_like_chrome(text: str) -> bool:
@@ -205,10 +237,14 @@ def is_short_line(text: str) -> bool:
     return len(text.split()) <= 4 and text.rstrip(_CLOSING)[-1:] not in ".!?:;,"
 
 
-CREDIT = re.compile(r"^(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle|Image credit|Credit)\s*:", re.I)
+CREDIT = re.compile(r"^(?:(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle|Image credit|Credit)\s*:|"
+                    r"(?:Photo )?courtesy of\b)", re.I)  # fmt: skip
 """A photo credit: the line after it, before the interview begins, is the picture's caption."""
-RELATED = re.compile(r"^(?:Mehr zum Thema|Related(?: articles)?|Read more|Weiterlesen|More from\b.*|Lesen Sie auch)$",
-                     re.I)  # fmt: skip
+RELATED = re.compile(
+    r"^(?:Mehr zum Thema|Related(?: articles| stories)?|Read more|Weiterlesen|More from\b.*|Lesen Sie auch|Most read|"
+    r"Most popular|Meistgelesen|Explore more on these topics|Show notes|More stories|Recommended)$",
+    re.I,
+)
 """A label above links to other articles: the short lines after it are links."""
 SPONSOR = re.compile(
     r"^(?:Sponsored(?: content)?|Advertisement|Anzeige|Werbung|Paid content|Promoted|Partner content)$", re.I
@@ -232,5 +268,6 @@ def is_banner(text: str, following: list[str], under_menus: bool = False) -> boo
             menus = True
             continue
         if len(later.split()) >= 5:  # the title, with the site's menus between: a title's subtitle is never taken
-            return later.rstrip(_CLOSING)[-1:] not in ".!?" and (menus or words <= 2)  # `Features`: a section
+            end = later.rstrip(_CLOSING)[-1:]  # a title may ask, under the site's menus
+            return (end not in ".!?" or end == "?" and (menus or under_menus)) and (menus or words <= 2)
     return False

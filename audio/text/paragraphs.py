@@ -47,6 +47,8 @@ class Para:
     body: str = ""
     chrome: bool = False  # a line with the form of page chrome (a menu, a byline): chrome outside the conversation
     credit: str = ""  # the interviewer's name, from a credit line above or below the conversation
+    block: int = 0  # the number of its block (a run of lines between blank lines)
+    listed: bool = False  # a line under a label of links (`Related stories`, `Most read`): one link per line
 
 
 def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
@@ -57,7 +59,7 @@ def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
 
     def flush() -> None:
         for p in block:
-            p.alone = len(block) == 1
+            p.alone, p.block = len(block) == 1, len(paras) and paras[-1].block + 1
         paras.extend(block)
         block.clear()
 
@@ -73,10 +75,11 @@ def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
         chrome = pagelines.looks_like_chrome(line) and (pagelines.is_menu(line) or not (last and _mid_sentence(last)))
         if last and pagelines.is_date_label(last.text) and pagelines.date_line(line):
             _go_on(last, line, number, "\n")  # `Published:` above the date itself
-        elif last and not chrome and _goes_on(last, line, split_questions):
+        elif last and not chrome and not last.listed and _goes_on(last, line, split_questions):
             _go_on(last, line, number, " ")
         else:
-            block.append(Para(line, number, number, False, [line], chrome=chrome))
+            listed = bool(last and (last.listed or pagelines.RELATED.match(last.text)))
+            block.append(Para(line, number, number, False, [line], chrome=chrome, listed=listed))
     flush()
     return paras
 

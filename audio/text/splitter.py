@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
 from . import pagelines, turns
+from .asides import find_asides
 from .ids import assign_ids
 from .paragraphs import Para, paragraphs, read_credits, read_tags, until_a_turn
 from .roles import hosts_of, questioning_tags
@@ -97,17 +98,19 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     around, credit_end = "", 0  # after a photo credit (a caption follows), a "related" label (links), an ad's label
     menus_above = False  # the site's own chrome stood above the line: a show's name under its station's
     previous = NARRATOR
-    last_question = max((i for i, p in enumerate(paras) if not p.tag and ends_with_question(p.text)), default=-1)
     # bios come after the conversation began (a lede that names the hosts is no bio) and after its last question
     first_turn = min((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=len(paras))
     last_turn = max((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=-1)
+    asks = [i for i, p in enumerate(paras) if not p.tag and ends_with_question(p.text)]
+    last_question = max((i for i in asks if not (marked and i > last_turn)), default=-1)  # else a link's title
     last_turn = max(last_turn, last_question)
+    asides = find_asides(paras, first_turn, last_turn, names.get(INTERVIEWER, ""))
     last_question = max(last_question, first_turn)
 
     for i, para in enumerate(paras):
         dated = pagelines.date_line(para.text.replace("\n", " "))
-        if para.credit:
-            state.skip(para, "the interviewer's name (metadata)")
+        if para.credit or i in asides:
+            state.skip(para, asides.get(i, "the interviewer's name (metadata)"))
             continue
         if pagelines.is_chrome(para.text) or para.chrome and not para.tag and not first_turn < i < last_turn:
             by = byline(para.text)
@@ -126,8 +129,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             if not para.tag and pagelines.looks_like_chrome(para.text):
                 state.skip(para, "advertisement (page chrome)")
                 continue
-        if around and not para.tag and len(para.text.split()) <= (30 if around == "credit" else 12):
-            if around == "credit" or para.text.rstrip()[-1:] not in ".!?":
+        if around and not para.tag and (len(para.text.split()) <= (30 if around == "credit" else 12) or para.listed):
+            if around == "credit" or para.listed or para.text.rstrip()[-1:] not in ".!?":
                 state.skip(para, "image caption (page chrome)" if around == "credit" else "related link (page chrome)")
                 around = around if around == "related" else ""
                 continue
@@ -155,7 +158,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
                 menus_above = True
                 continue
             in_front = False
-            if not para.tag and not ends_with_question(para.text):
+            if not para.tag and (not ends_with_question(para.text) or marked):  # where questions are tagged, it may ask
                 title = _strip_markdown_heading(para.text)
                 state.say(NARRATOR, title, para)
                 continue
@@ -171,6 +174,9 @@ def split_script(text: str, source: Path | None = None) -> Episode:
         note = turns.editorial_note(para.text)
         if note:
             state.say(NARRATOR, note, para)
+            continue
+        if in_lede and title and pagelines.is_short_line(para.text) and _beside_chrome(paras, i):
+            state.skip(para, "a label beside page chrome")  # `Heard on Midday Line` under the date: not the lede
             continue
         if _is_heading(para):
             heading = _strip_markdown_heading(para.text)
@@ -247,6 +253,12 @@ def _speaker(tag: str, names: dict[str, str], co_hosts: set[str] = frozenset()) 
 def _person(tag: str) -> str:
     """A name for a tag: `KATHY` → `Kathy`; a full name as it is."""
     return tag.title() if tag.isupper() and len(tag) > 3 else tag
+
+
+def _beside_chrome(paras: list[Para], i: int) -> bool:
+    """True if a paragraph shares its block with a date or a line of page chrome next to it."""
+    near = [p for p in paras[max(i - 1, 0) : i + 2] if p is not paras[i] and p.block == paras[i].block]
+    return any(pagelines.date_line(p.text) or pagelines.is_chrome(p.text) or p.chrome for p in near)
 
 
 def _is_interviewer_question(para: Para, following: Para | None) -> bool:
