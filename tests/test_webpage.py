@@ -9,6 +9,7 @@ import pytest
 from helpers import TWO_GUESTS
 from test_wild import WILD, accuracy_of
 
+from audio.text.pagelines import BIO_LABEL
 from audio.text.script import load_episode
 from audio.text.speakertags import byline
 from audio.text.webpage import is_web_page, page_text, read_page
@@ -92,6 +93,8 @@ def _as_page(name: str) -> str:
     for line in filter(None, lines):
         if line in chrome and byline(line):  # the byline under the article's title
             body.append(f"<header><p>{html.escape(line)}</p></header>")
+        elif line in chrome and BIO_LABEL.match(line):  # a box's label stays with its box
+            body.append(f"<h3>{html.escape(line)}</h3>")
         elif line in chrome:
             (bottom if seen_text else top).append(f"<li>{html.escape(line)}</li>")
         elif line == expected["title"]:

@@ -78,7 +78,8 @@ CHROME_LINES = frozenset(
         "Accept all", "Reject all", "Accept", "Manage preferences", "Manage cookies", "Alle akzeptieren",
         "View image in fullscreen", "Sign up", "Reuse this content", "Watch the recording", "Most read",
         "Most popular", "Meistgelesen", "Explore more on these topics", "Related stories", "Show notes",
-        "Skip to main content", "More stories", "Recommended", "Zur Person", "About the author",
+        "Skip to main content", "More stories", "Recommended", "Zur Person", "About the author", "About the guest",
+        "About the guests", "Biography", "Biografie",
         "Was this page helpful? Yes No", "Here's how you know", "More from", "Sign in", "Log in", "Anmelden",
     )
 )  # fmt: skip
@@ -246,6 +247,9 @@ RELATED = re.compile(
     re.I,
 )
 """A label above links to other articles: the short lines after it are links."""
+BIO_LABEL = re.compile(r"^(?:Zur Person|Über (?:den|die) (?:Gast|Gäste|Person)|About the (?:guests?|interviewee)|"
+                       r"Biography|Biografie|Bio)$", re.I)  # fmt: skip
+"""A label above a guest's bio, wherever the page puts it."""
 SPONSOR = re.compile(
     r"^(?:Sponsored(?: content)?|Advertisement|Anzeige|Werbung|Paid content|Promoted|Partner content)$", re.I
 )

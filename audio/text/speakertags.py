@@ -124,6 +124,12 @@ def byline(line: str) -> str | None:
     return clean_name(m.group("name")) if m else None
 
 
+def leading_name(text: str) -> str | None:
+    """The full name a paragraph of six words or more opens with (`Ines Carvalho trained as …`), or None."""
+    m = re.match(rf"(?:{HONORIFIC})*(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{1,3}})\s+[a-zäöü]", text)
+    return m.group("name").rstrip(".,") if m and len(text.split()) >= 6 else None
+
+
 def bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tuple[str, str] | None:
     """(tag, full name) if the paragraph is a bio of one of the guests."""
     if len(text.split()) < 6:

@@ -27,7 +27,7 @@ from .asides import find_asides
 from .ids import assign_ids
 from .paragraphs import Para, paragraphs, read_credits, read_tags, until_a_turn
 from .roles import hosts_of, questioning_tags
-from .speakertags import bio_subject, byline
+from .speakertags import bio_subject, byline, leading_name
 from .turns import CLOSING, GUEST, asks_itself, ends_with_question, opens_with_question
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     last_question = max((i for i in asks if not (marked and i > last_turn)), default=-1)  # else a link's title
     last_turn = max(last_turn, last_question)
     asides = find_asides(paras, first_turn, last_turn, names.get(INTERVIEWER, ""))
-    last_question = max(last_question, first_turn)
+    last_question = max(last_question, first_turn if first_turn < len(paras) else -1)
 
     for i, para in enumerate(paras):
         dated = pagelines.date_line(para.text.replace("\n", " "))
@@ -121,6 +121,11 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             credit_end, menus_above = para.end_line, menus_above or in_front
             around = "related" if pagelines.RELATED.match(para.text.strip()) else around
             around = "sponsor" if pagelines.SPONSOR.match(para.text.strip()) else around
+            around = "bio" if pagelines.BIO_LABEL.match(para.text.strip()) else around
+            continue
+        bio_of = bio_subject(para.text, guest_tags, state.names) if not para.tag else None
+        if around == "bio" and bio_of:  # under `Zur Person`, wherever the page puts it
+            state.bios.append(state.segment(NARRATOR, para.text, para))
             continue
         if around == "credit" and para.line != credit_end + 1:
             around = ""  # a caption sits right under its credit, no blank line between
@@ -184,8 +189,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             state.say(NARRATOR, heading, para)
             in_bio = False
             continue
-        bio_of = bio_subject(para.text, guest_tags, state.names) if i > last_question else None
-        if bio_of:
+        bio_of = bio_of or (_named_in(para.text, title, lede) if untagged else None)
+        if bio_of and i > last_question:
             tag, name = bio_of
             state.names.setdefault(tag, name)
             state.bios.append(state.segment(NARRATOR, para.text, para))
@@ -253,6 +258,13 @@ def _speaker(tag: str, names: dict[str, str], co_hosts: set[str] = frozenset()) 
 def _person(tag: str) -> str:
     """A name for a tag: `KATHY` → `Kathy`; a full name as it is."""
     return tag.title() if tag.isupper() and len(tag) > 3 else tag
+
+
+def _named_in(text: str, title: str, lede: list[str]) -> tuple[str, str] | None:
+    """(the unnamed guest, their name) for a paragraph that opens with a name the title or the lede gives
+    (`In the workshop with Ines Carvalho` … `Ines Carvalho trained as …`): the guest's bio."""
+    name = leading_name(text)
+    return (GUEST, name) if name and name in " ".join([title, *lede]) else None
 
 
 def _beside_chrome(paras: list[Para], i: int) -> bool:

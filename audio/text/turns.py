@@ -17,8 +17,10 @@ _SOUND = (
     r"laughter|laughs|laughing|crosstalk|music|outro music|intro music|applause|inaudible|pause|silence|"
     r"end of recording|lacht|lachen|gelächter|beifall|musik|break|commercial break|\d{1,2}:\d{2}(?::\d{2})?"
 )
-_SOUND_LINE = re.compile(rf"^(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)|(?-i:COMMERCIAL BREAK|MUSIC))$", re.I)
-_LEADING_SOUNDS = re.compile(rf"^(?:\s*(?:\[(?:{_SOUND})\]|\((?:{_SOUND})\)))+\s*", re.I)
+_CAPS = r"(?-i:[A-Z][A-Z0-9 ,'’-]{2,40})"  # a direction in capitals: `[MUSIC FADES]`, `(SOUNDBITE OF MUSIC)`
+_ONE = rf"(?:\[(?:{_SOUND}|{_CAPS})\]|\((?:{_SOUND}|{_CAPS})\))"
+_SOUND_LINE = re.compile(rf"^(?:{_ONE}(?:\s*{_ONE})*|(?-i:COMMERCIAL BREAK|MUSIC))$", re.I)
+_LEADING_SOUNDS = re.compile(rf"^(?:\s*{_ONE})+\s*", re.I)
 _NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor'?s note|Anmerkung(?: der Redaktion)?|Hinweis)\s*:.*)\]$", re.I | re.S)
 
 
