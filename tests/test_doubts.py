@@ -9,10 +9,14 @@ from helpers import ROOT, TWO_GUESTS, last_error, podcast
 from audio.text.script import load_episode
 
 
-def kinds(text: str, tmp_path) -> list[tuple[str, int]]:
+def doubts(text: str, tmp_path):
     script = tmp_path / "doubt.txt"
     script.write_text(text, encoding="utf-8")
-    return [(d.kind, d.line) for d in load_episode(script).doubts]
+    return load_episode(script).doubts
+
+
+def kinds(text: str, tmp_path) -> list[tuple[str, int]]:
+    return [(d.kind, d.line) for d in doubts(text, tmp_path)]
 
 
 def test_the_example_and_the_clean_interviews_raise_no_doubt():
@@ -40,6 +44,8 @@ def test_a_tag_seen_once_next_to_a_frequent_one(tmp_path):
     text = "A title\n\n" + "".join(f"Question {n}?\n\nRK: Answer {n}.\n\n" for n in range(4)) + "Why?\n\nRM: Because.\n"
     text += "\nAnd you?\n\nJS: Me too.\n\nAgain?\n\nJS: Yes.\n\nOnce more?\n\nJS: Yes!\n"
     assert ("tag-once", text.splitlines().index("RM: Because.") + 1) in kinds(text, tmp_path)
+    once = [d.message for d in doubts(text.replace("RM:", "AUDIENCE MEMBER:"), tmp_path) if d.kind == "tag-once"]
+    assert len(once) == 1 and once[0].startswith("tag AUDIENCE MEMBER is used once, someone heard once, or a typo?")
 
 
 def test_a_long_run_after_a_question(tmp_path):

@@ -263,3 +263,52 @@ def test_a_full_name_then_the_surname_and_the_voice_that_asks(tmp_path):
     episode = episode_of(text, tmp_path)
     assert [s.speaker for s in episode.segments] == ["narrator", *["interviewer", "Aydın"] * 3, "interviewer"]
     assert (episode.speaker("interviewer").name, episode.speaker("Aydın").name) == ("Jonas Reiter", "Selin Aydın")
+
+
+def test_an_unnamed_guest_is_named_by_a_bio_the_title_names_and_a_surname_tag_by_the_byline(tmp_path):
+    text = "In the workshop with Ines Carvalho\n\nShe builds guitars.\n\nWhy pews?\n\nOld wood sings.\n\n"
+    text += "Ines Carvalho trained as a furniture restorer in Porto.\n"
+    episode = episode_of(text, tmp_path)
+    assert episode.chapters[-1].title == "About the guests" and episode.speaker("GUEST").name == "Ines Carvalho"
+    assert "taken to be Ines Carvalho" in episode.doubts[0].message
+    text = "A title\n\nBy Priya Raman, transport correspondent\n\nRaman: Nine years?\n\nOkafor: Twice.\n\n"
+    text += "Raman: Tell me about the sewer.\n\nOkafor: Victorian brick.\n\nRaman: And now?\n\nOkafor: Sleep.\n\n"
+    text += "Priya Raman is the Gazette's transport correspondent.\n"
+    episode = episode_of(text, tmp_path)
+    assert (episode.author, episode.speaker("interviewer").name) == ("Priya Raman", "Priya Raman")
+    assert [n.reason for n in episode.not_spoken][-1] == "the author's bio (page chrome)"
+
+
+def test_dates_among_labels_on_weekdays_and_with_a_place(tmp_path):
+    for line, day in [("Tue 14 May 2024 06.00 BST", "2024-05-14"), ("July 18, 2023 · 12:00 PM ET", "2023-07-18"),
+                      ("By the Office of Alumni Relations | October 3, 2022", "2022-10-03"),
+                      ("Veröffentlicht: 12.06.2023, 17:45 Uhr | Aktualisiert: 13.06.2023, 08:10 Uhr", "2023-06-12"),
+                      ("Recorded 23 September 2023, Main Hall, Ostbrück", "2023-09-23")]:  # fmt: skip
+        episode = episode_of(f"A title\n\n{line}\n\nWhy?\n\nJS: Because.\n\nAnd?\n\nJS: So.\n", tmp_path)
+        assert str(episode.date) == day and line not in [s.text for s in episode.segments], line
+
+
+def test_a_sign_up_box_and_a_pull_quote_in_the_middle_of_an_answer(tmp_path):
+    text = "A title\n\nWhy did it take so long?\n\nOK: We found a sewer. Nobody builds a cathedral for the view.\n\n"
+    text += "Sign up for our daily briefing\nFree daily newsletter\nEnter your email address\nSign up\n\n"
+    text += "“Nobody builds a cathedral for the view.” — Okafor\n\nThat took eleven weeks.\n\nAnd now?\n\nOK: Sleep.\n"
+    episode = episode_of(text, tmp_path)
+    assert [(s.speaker, s.text[:12]) for s in episode.segments][1:] == [
+        ("interviewer", "Why did it t"), ("OK", "We found a s"), ("OK", "That took el"), ("interviewer", "And now?"),
+        ("OK", "Sleep."),
+    ]  # fmt: skip
+    reasons = {n.text: n.reason for n in episode.not_spoken}
+    assert reasons["Free daily newsletter"] == "a box of page chrome (a sign-up, a newsletter)"
+    assert reasons["“Nobody builds a cathedral for the view.” — Okafor"] == "pull quote (it repeats the text)"
+
+
+def test_a_transcripts_tail_links_one_per_line_and_a_footers_address(tmp_path):
+    text = "A title\n\nRITA CALLOWAY, HOST: Who tests a well?\nOWEN PRICE: You do.\nCALLOWAY: Thanks.\n"
+    text += "PRICE: Go test it.\n(SOUNDBITE OF MUSIC)\n\nRelated stories\nIs graduate school worth it? Three weigh in\n"
+    text += "New wave tank opens in the renovated hall, with a view of the bay\n\nOffice of Alumni Relations\n"
+    text += "1200 College Avenue, Farrow, OR 97301\n© 2022 Calloway State University\n"
+    episode = episode_of(text, tmp_path)
+    assert [s.text for s in episode.segments][-1] == "Go test it."
+    assert [n.reason for n in episode.not_spoken] == ["a sound or a timestamp", "page chrome",
+                                                       *["related link (page chrome)"] * 2,
+                                                       *["page footer (page chrome)"] * 2, "page chrome"]  # fmt: skip

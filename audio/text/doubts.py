@@ -32,9 +32,11 @@ def _who_speaks(episode: Episode) -> list[Doubt]:
     if not episode.guests:
         return [Doubt(0, "no-guest", f"no guest found: every paragraph goes to the interviewer or the narrator; {FIX}")]
     out = []
-    if any(g.tag == GUEST for g in episode.guests):  # the whole split rests on question marks: said for all of it
+    unnamed = next((g for g in episode.guests if g.tag == GUEST), None)
+    if unnamed:  # the whole split rests on question marks: said for all of it
+        called = f"called {GUEST!r}" if unnamed.name == "Guest" else f"taken to be {unnamed.name}, from a bio"
         message = (f"the answers do not say who gives them: questions and answers are told apart by their question "
-                   f"marks alone, and the guest is called {GUEST!r}; tag the answers (`JS: …`) to name the guest, "
+                   f"marks alone, and the guest is {called}; tag the answers (`JS: …`) to name the guest, "
                    f"or {FIX}")  # fmt: skip
         out.append(Doubt(0, "unnamed-guest", message))
     if not words[INTERVIEWER]:
@@ -55,11 +57,13 @@ def _tags_seen_once(episode: Episode) -> list[Doubt]:
         if counts[tag] != 1 or len(guests) < 2:
             continue
         others = [t for t in guests if t != tag and counts[t] >= 3]
-        near = difflib.get_close_matches(tag, others, n=1, cutoff=0.4) or others[:1]
-        if near:
+        near = difflib.get_close_matches(tag, others, n=1, cutoff=0.4)
+        if others:
             line = next(s.line for s in episode.segments if s.speaker == tag)
-            out.append(Doubt(line, "tag-once", f"tag {tag} is used once, {near[0]} {counts[near[0]]} times: a typo of "
-                                               f"{near[0]}? {FIX}"))  # fmt: skip
+            what = "someone heard once, or a typo?"
+            if near:
+                what = f"{near[0]} {counts[near[0]]} times: a typo of {near[0]}?"
+            out.append(Doubt(line, "tag-once", f"tag {tag} is used once, {what} {FIX}"))
     return out
 
 

@@ -202,11 +202,12 @@ def is_date_label(text: str) -> bool:
     return bool(_BARE_LABEL.match(text.strip()))
 
 
-_MENU = re.compile(r"^[^|·]{1,40}(?:\s[|·]\s[^|·]{1,40}){2,}$|^(?i:home|startseite)\s*[/›>»]\s*\S")
+_MENU = re.compile(r"^[^|·]{1,40}(?:\s[|·]\s[^|·]{1,40}){2,}$|^(?i:home|startseite)\s*[/›>»]\s*\S|^©")
 
 
 def is_menu(text: str) -> bool:
-    """True for a site's menu (`Home | About | Archive`) or breadcrumb (`Home › News`): never part of a sentence."""
+    """True for a site's menu (`Home | About | Archive`), breadcrumb (`Home › News`) or copyright line: never part
+    of a sentence."""
     return bool(_MENU.match(text.strip()))
 
 

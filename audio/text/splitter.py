@@ -112,7 +112,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
         if para.credit or i in asides:
             state.skip(para, asides.get(i, "the interviewer's name (metadata)"))
             continue
-        if pagelines.is_chrome(para.text) or para.chrome and not para.tag and not first_turn < i < last_turn:
+        chrome = para.chrome and not dated and not para.tag and not first_turn < i < last_turn
+        if pagelines.is_chrome(para.text) or chrome:
             by = byline(para.text)
             state.author = state.author or by or ""
             advert = around == "sponsor" and not pagelines.is_chrome(para.text)
@@ -192,7 +193,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
         bio_of = bio_of or (_named_in(para.text, title, lede) if untagged else None)
         if bio_of and i > last_question:
             tag, name = bio_of
-            state.names.setdefault(tag, name)
+            if state.names.get(tag) in (None, "Guest"):  # an unnamed guest is named by their bio
+                state.names[tag] = name
             state.bios.append(state.segment(NARRATOR, para.text, para))
             in_bio = True
             continue
@@ -212,6 +214,9 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             previous = GUEST
         state.say(previous, para.text, para)
 
+    asker = state.names.get(INTERVIEWER, "")
+    if state.author and asker and " " not in asker and state.author.split()[-1] == asker:  # `Raman:` by Priya Raman
+        state.names[INTERVIEWER] = state.author
     return _episode(state, title, date, lede, source)
 
 
