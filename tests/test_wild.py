@@ -12,9 +12,10 @@ from helpers import ROOT
 from audio.text.script import load_episode
 
 WILD = ROOT / "tests" / "data" / "interviews" / "wild"
-FLOOR = 0.99
-"""The share of the corpus's paragraphs that go to the right speaker today (issue 14 asks for 0.95): it may only
-rise."""
+FLOOR = 0.965
+"""The share of the corpus's paragraphs that go to the right speaker today, 678 of 702 (issue 14 asks for 0.95): it
+may only rise. The first sixteen interviews are at 99.7%; the two batches held out while the rules were written were
+at 69% and 75% when first split (SOURCES.md)."""
 
 
 def episode_of(text: str, tmp_path):
@@ -146,9 +147,14 @@ def test_every_wild_interview_splits_without_error(name):
     assert total and right > 0
 
 
-CHROME_VOICED = ["Commissions are open. Current waiting list: about 18 months."]
-"""The corpus's chrome lines (its `not_spoken`, 356 of them) still voiced: a shop's note written as sentences after
-the guest's bio, read as the bio's second paragraph."""
+CHROME_VOICED = [
+    "Commissions are open. Current waiting list: about 18 months.",  # a shop's note after the guest's bio: the bio's
+    "Maïté Etcheverry devant le refuge des Trois-Sorbiers, le 3 juillet 2023. ANTOINE ROUX POUR « L'ÉCHO DES GAVES »",
+    # a caption whose credit is in capitals; a forum's chrome around its usernames:
+    "threadwell", "Proof: threadwell.example/i/lkt0821", "[removed]", "View more comments", "About Community",
+    "Ask anyone anything. Verified guests only.",
+]  # fmt: skip
+"""The corpus's chrome lines (its `not_spoken`, 499 of them) still voiced."""
 
 
 def test_page_chrome_of_the_corpus_is_not_read_aloud():
@@ -161,7 +167,7 @@ def test_page_chrome_of_the_corpus_is_not_read_aloud():
         texts, reported = [s.text for s in episode.segments], {n.text for n in episode.not_spoken}
         voiced += [line for line in expected["not_spoken"] if line not in reported  # not a host saying the show's name
                    and any(t == line or t.startswith(line + " ") for t in texts)]  # fmt: skip
-    assert voiced == CHROME_VOICED
+    assert sorted(voiced) == sorted(CHROME_VOICED)
 
 
 def test_the_corpus_splits_at_least_as_well_as_today():

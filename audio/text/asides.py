@@ -11,11 +11,15 @@ from . import pagelines
 from .speakertags import byline
 
 BOX = "a box of page chrome (a sign-up, a newsletter)"
+FACTS = "a box of facts (page chrome)"
+AUTHOR = "the author's name (metadata)"
+BYLINE = "byline (metadata)"
 PULL_QUOTE = "pull quote (it repeats the text)"
 AUTHOR_BIO = "the author's bio (page chrome)"
 FOOTER = "page footer (page chrome)"
 
 _QUOTED = re.compile(r"^[\"“„«‘'](?P<inner>[^\"“”„«»]{12,300})[\"”“»’'](?:\s*[—–-]\s*[A-Z][\w .'-]{1,40})?$")
+_FACT = re.compile(r"^[A-ZÄÖÜ][\w ]{1,24}:\s*\S[^.!?]{0,70}$")
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|\(\d{3}\)\s?\d{3}-\d{4}|\b\d{3}[-.]\d{3}[-.]\d{4}\b|\b[A-Z]{2} \d{5}\b")
 
 
@@ -32,10 +36,18 @@ def find_asides(paras: list, first_turn: int, last_turn: int, interviewer: str =
         quoted = m.group("inner").strip().rstrip(".!?…,").casefold() if m else ""
         if quoted and any(quoted in t for j, t in enumerate(folded) if j != i):
             out[i] = PULL_QUOTE
-    authors = {a for a in (byline(p.text) for p in paras) if a} | ({interviewer} if interviewer else set())
-    for i in range(last_turn + 1, len(paras)):
+    bylines = {i: a for i, a in enumerate(byline(p.text) for p in paras) if a and not first_turn < i < last_turn}
+    out.update(dict.fromkeys(bylines, BYLINE))
+    authors = set(bylines.values()) | ({interviewer} if interviewer else set())
+    for i in range(len(paras)):
+        if not paras[i].tag and texts[i] in authors and i not in bylines:
+            out[i] = AUTHOR  # the author's name alone, above the article or in their box
+    after = range(last_turn + 1, len(paras))
+    for i in after:
         if not paras[i].tag and any(re.match(rf"{re.escape(a)},? (?:is|ist|was|war)\b", texts[i]) for a in authors):
             out[i] = AUTHOR_BIO
+    boxes = {paras[i].block for i in bylines if i in after}  # `Written by Dana Osei`, her followers, her bio
+    out.update({i: AUTHOR_BIO for i in after if paras[i].block in boxes and i not in bylines and i not in out})
     return out
 
 
@@ -45,8 +57,13 @@ def _box(paras: list, members: list[int], first_turn: int, last_turn: int) -> di
     if any(paras[i].tag for i in members):
         return {}
     strong = [i for i in members if pagelines.is_chrome(paras[i].text)]
-    if first_turn < members[0] and members[-1] < last_turn and len(members) >= 3 and len(strong) >= 2:
+    formed = [i for i in members if paras[i].chrome and i not in strong]
+    inside = first_turn < members[0] and members[-1] < last_turn
+    if inside and len(members) >= 3 and strong and len(strong) + len(formed) >= 2:
         return {i: BOX for i in members if i not in strong}  # the chrome lines keep their own reason
+    facts = [i for i in members if _FACT.match(paras[i].text)]
+    if len(facts) >= 3 and len(members) - len(facts) <= 1:  # `Founded: 1952`, `Employees: 310`, under its title
+        return dict.fromkeys(members, FACTS)
     chrome = [i for i in members if pagelines.is_chrome(paras[i].text) or paras[i].chrome
               or pagelines.date_line(paras[i].text)]  # fmt: skip
     if members[0] > last_turn and chrome:

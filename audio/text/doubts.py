@@ -7,7 +7,7 @@ from collections import Counter
 
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Doubt, Episode
 from .splitter import BIO_CHAPTER
-from .turns import GUEST
+from .turns import GUEST, ends_with_question
 
 FIX = "check with `podcast split`; fix it in an explicit script (`podcast split --format script`)"
 LONG_RUN = 6
@@ -20,7 +20,8 @@ SHORT_HEADING_WORDS = 1
 
 def find_doubts(episode: Episode) -> tuple[Doubt, ...]:
     """Every doubt about a split, in the order of the lines they are about."""
-    found = [*_who_speaks(episode), *_tags_seen_once(episode), *_long_runs(episode), *_short_headings(episode)]
+    found = [*_who_speaks(episode), *_tags_seen_once(episode), *_long_runs(episode), *_short_headings(episode),
+             *_co_hosts(episode)]  # fmt: skip
     return tuple(sorted(found, key=lambda d: d.line))
 
 
@@ -64,6 +65,19 @@ def _tags_seen_once(episode: Episode) -> list[Doubt]:
             if near:
                 what = f"{near[0]} {counts[near[0]]} times: a typo of {near[0]}?"
             out.append(Doubt(line, "tag-once", f"tag {tag} is used once, {what} {FIX}"))
+    return out
+
+
+def _co_hosts(episode: Episode) -> list[Doubt]:
+    """A second host who hardly asks (one question in four turns or fewer) may be a guest who spoke early."""
+    out = []
+    for host in (s for s in episode.speakers if s.role == INTERVIEWER and s.tag != INTERVIEWER):
+        turns = [s for s in episode.segments if s.speaker == host.tag]
+        asked = sum(1 for s in turns if ends_with_question(s.text))
+        if turns and asked * 4 <= len(turns):
+            out.append(Doubt(0, "co-host", f"{host.tag} is taken as a second host (heard from line {turns[0].line}, "
+                                           f"before anyone answered) but asks in {asked} of {len(turns)} turns: a "
+                                           f"guest? {FIX}"))  # a doubt about every turn of theirs  # fmt: skip
     return out
 
 

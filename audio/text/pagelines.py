@@ -18,17 +18,22 @@ MONTHS = {
     "october": 10, "oct": 10, "oktober": 10, "okt": 10,
     "november": 11, "nov": 11,
     "december": 12, "dec": 12, "dezember": 12, "dez": 12,
+    "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7, "août": 8, "aout": 8,
+    "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "enero": 1, "febrero": 2, "marzo": 3, "abril": 4,
+    "mayo": 5, "junio": 6, "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11,
+    "diciembre": 12,
 }  # fmt: skip
 
-_MONTH = r"(?P<month>[A-Za-zÄäÖöÜü]{3,9})\.?"
+_MONTH = r"(?P<month>[A-Za-zÄäÖöÜüéûÉ]{3,10})\.?"
 _DATE_FORMS = (
     re.compile(r"(?P<year>\d{4})-(?P<mon>\d{1,2})-(?P<day>\d{1,2})"),
     re.compile(r"(?P<day>\d{1,2})\.\s?(?P<mon>\d{1,2})\.\s?(?P<year>\d{4})"),
     re.compile(r"(?P<mon>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})"),
-    re.compile(r"(?P<day>\d{1,2})\.?\s+" + _MONTH + r",?\s+(?P<year>\d{4})"),
+    re.compile(r"(?P<day>\d{1,2})(?:er)?\.?\s+(?:de\s+)?" + _MONTH + r",?\s+(?:de\s+)?(?P<year>\d{4})"),
     re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"),
 )
-_TIME = r"(?:,?\s*(?:um\s+|at\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:Uhr|(?i:[ap]\.?m\.?)|h)?(?:\s*[A-Z]{2,4})?)?"
+_TIME = (r"(?:,?\s*(?:um\s+|at\s+|à\s+|a las\s+)?\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:Uhr|(?i:[ap]\.?m\.?)|h)?"
+         r"(?:\s*[A-Z]{2,4})?)?")
 _WEEKDAY = re.compile(
     r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
     r"mo|di|mi|do|fr|sa|so)(?:day|nesday|rsday|urday)?\.?,?\s+",
@@ -38,11 +43,12 @@ _WEEKDAY = re.compile(
 _RELEASE_WORDS = (
     r"Erscheinungsdatum|Veröffentlicht(?:\s+am)?|Publiziert(?:\s+am)?|Datum|Published(?:\s+on)?|"
     r"Publication\s+date|Date(?:\s+published)?|Posted(?:\s+on)?|Released?(?:\s+on)?|Aired(?:\s+on)?|"
-    r"Recorded(?:\s+on)?|Aufgezeichnet(?:\s+am)?|Gesendet(?:\s+am)?"
+    r"Recorded(?:\s+on)?|Aufgezeichnet(?:\s+am)?|Gesendet(?:\s+am)?|Publié\s+le|Paru\s+le|Publicado(?:\s+el)?"
 )
 _UPDATE_WORDS = (
     r"Letzte\s+Aktualisierung|Zuletzt\s+aktualisiert(?:\s+am)?|Aktualisiert(?:\s+am)?|Stand|"
-    r"Last\s+updated(?:\s+on)?|Updated(?:\s+on)?|Last\s+modified(?:\s+on)?|Modified(?:\s+on)?"
+    r"Last\s+updated(?:\s+on)?|Updated(?:\s+on)?|Last\s+modified(?:\s+on)?|Modified(?:\s+on)?|"
+    r"Mis\s+à\s+jour\s+le|Modifié\s+le|Actualizado(?:\s+el)?"
 )
 _LABELLED_DATE = re.compile(
     rf"^(?:(?P<release>{_RELEASE_WORDS})|(?P<update>{_UPDATE_WORDS}))\s*:?\s*(?P<rest>.+)$", re.I
@@ -54,7 +60,8 @@ CATEGORY_LABELS = frozenset(
         "Interview", "Interviews", "Das Interview", "Im Interview", "Gespräch", "Im Gespräch",
         "Q&A", "Q & A", "Podcast", "Feature", "News", "Nachrichten", "Meldung", "Pressemitteilung",
         "Press release", "Transcript", "Transkript", "Opinion", "Meinung", "Conversation",
-        "Dialogue", "Dialog", "Article", "Artikel", "Blog", "Story", "Interview transcript",
+        "Dialogue", "Dialog", "Article", "Artikel", "Blog", "Story", "Interview transcript", "Entretien",
+        "Entrevista", "Grand entretien",
     )
 )  # fmt: skip
 
@@ -79,7 +86,12 @@ CHROME_LINES = frozenset(
         "View image in fullscreen", "Sign up", "Reuse this content", "Watch the recording", "Most read",
         "Most popular", "Meistgelesen", "Explore more on these topics", "Related stories", "Show notes",
         "Skip to main content", "More stories", "Recommended", "Zur Person", "About the author", "About the guest",
-        "About the guests", "Biography", "Biografie",
+        "About the guests", "Biography", "Biografie", "Abonnez-vous", "Se connecter", "S'abonner",
+        "Article réservé aux abonnés", "Réservé aux abonnés", "Suscríbete", "Iniciar sesión", "Bio express",
+        "Listen to the episode", "Play", "▶ Play", "Published in", "Top highlight", "What are your thoughts?",
+        "Responses", "Register now", "Was this page helpful? Yes / No", "Editor's picks", "Editor’s picks",
+        "Chapters", "Notes", "Footnotes",
+        "References", "Endnotes",
         "Was this page helpful? Yes No", "Here's how you know", "More from", "Sign in", "Log in", "Anmelden",
     )
 )  # fmt: skip
@@ -87,7 +99,8 @@ CHROME_LINES = frozenset(
 _CHROME_PREFIX = re.compile(
     r"^(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle|Image credit|Credit|Credits|Tags|Schlagworte|"
     r"Schlagwörter|Themen|Topics|Lesezeit|Reading time|Copyright|Media contact|Pressekontakt|Search|Suche|"
-    r"Lesen Sie auch|Read also|See also|Siehe auch|Duration|Dauer|Länge|Privacy Notice|Datenschutzhinweis)"
+    r"Lesen Sie auch|Read also|See also|Siehe auch|Duration|Dauer|Länge|Privacy Notice|Datenschutzhinweis|"
+    r"Lire aussi|À lire aussi|Temps de lecture|Lee también|Suggested citation)"
     r"\s*[:©]",
     re.I,
 )
@@ -98,7 +111,7 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^\w+(?: \w+)?\s\|\s\w+(?: \w+)?$",  # `Subscribe | Sign in`
     r"^©|©\s*\d{4}|\bis a work of the U\.S\. federal government\b",
     r"(?i:\bshop now\b)|^(?i:interview date:|more from\b)",
-    r"^(?i:home|startseite)\s*[/›>»]\s*\S",  # a breadcrumb
+    r"^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|^[\w&' -]{2,30}(?:\s[›»]\s[\w&' -]{2,30}){2,}$",  # breadcrumb
     r"^(?i:skip to)\b",
     r"^(?i:(?:this|the) (?:article|story|page) is (?:more than )?\w+ (?:years?|months?) old)",
     r"^(?i:dieser (?:beitrag|artikel) ist älter als)",
@@ -132,6 +145,10 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"independent|our) journalism\b)",
     r"(?i:\btranscripts? (?:is|are|was|were) (?:created|produced|generated)\b|\bmay not be in (?:its|their) final "
     r"form\b)",
+    r"^\d{1,2}:\d{2}(?::\d{2})?\s*/\s*\d{1,2}:\d{2}(?::\d{2})?$",  # a player's clock
+    r"^\d{1,2}:\d{2}(?::\d{2})?\s+[A-Z][^.!?]{0,60}$",  # a list of chapters: `06:40 Puns and names`
+    r"^(?i:interview(?:ed)? by|propos recueillis par|entrevista de)\s",
+    r"^\d+(?:[.,]\d+)?[kKM]?(?: (?i:followers|abonnenten|abonnés|claps|likes|comments|responses))?$",  # counts
 )]  # fmt: skip
 _ANYWHERE = [re.compile(pattern) for pattern in (  # never anyone's words, also inside the conversation
     r"\b(?:Picture|Photo|Photograph|Foto|Bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
@@ -202,7 +219,8 @@ def is_date_label(text: str) -> bool:
     return bool(_BARE_LABEL.match(text.strip()))
 
 
-_MENU = re.compile(r"^[^|·]{1,40}(?:\s[|·]\s[^|·]{1,40}){2,}$|^(?i:home|startseite)\s*[/›>»]\s*\S|^©")
+_MENU = re.compile(r"^[^|·]{1,40}(?:\s[|·]\s[^|·]{1,40}){2,}$|^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|"
+                   r"^[\w&' -]{2,30}(?:\s[›»]\s[\w&' -]{2,30}){2,}$|^©")  # fmt: skip
 
 
 def is_menu(text: str) -> bool:
@@ -213,7 +231,7 @@ def is_menu(text: str) -> bool:
 
 def is_chrome(text: str) -> bool:
     """True for web-page chrome that is never voiced (`Teilen`, `Copied!`, photo credits, …)."""
-    stripped = text.strip().strip("|•·»«›‹>").strip()
+    stripped = text.strip().strip("|•·»«›‹>▶►").strip()
     if stripped.casefold() in CHROME_LINES:
         return True
     return bool(_CHROME_PREFIX.match(stripped)) or "\n" not in stripped and any(f.search(stripped) for f in _ANYWHERE)
@@ -244,12 +262,13 @@ CREDIT = re.compile(r"^(?:(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle
 """A photo credit: the line after it, before the interview begins, is the picture's caption."""
 RELATED = re.compile(
     r"^(?:Mehr zum Thema|Related(?: articles| stories)?|Read more|Weiterlesen|More from\b.*|Lesen Sie auch|Most read|"
-    r"Most popular|Meistgelesen|Explore more on these topics|Show notes|More stories|Recommended)$",
+    r"Most popular|Meistgelesen|Explore more on these topics|Show notes|More stories|Recommended|Editor['’]s picks|"
+    r"Chapters|Notes|Footnotes|References|Endnotes|Lire aussi|À lire aussi)$",
     re.I,
 )
 """A label above links to other articles: the short lines after it are links."""
 BIO_LABEL = re.compile(r"^(?:Zur Person|Über (?:den|die) (?:Gast|Gäste|Person)|About the (?:guests?|interviewee)|"
-                       r"Biography|Biografie|Bio)$", re.I)  # fmt: skip
+                       r"Biography|Biografie|Bio|Bio express|Biographie|Biografía)$", re.I)  # fmt: skip
 """A label above a guest's bio, wherever the page puts it."""
 SPONSOR = re.compile(
     r"^(?:Sponsored(?: content)?|Advertisement|Anzeige|Werbung|Paid content|Promoted|Partner content)$", re.I

@@ -106,7 +106,8 @@ def initials(name: str) -> str:
 _PERSON = rf"(?:{HONORIFIC})*{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{1,3}}"
 _CREDIT = re.compile(
     rf"^{MD}(?:(?:Interviewer(?:in)?|Interview|Host|Moderat(?:or|orin|ion))\s*{MD}\s*:\s*{MD}\s*|"
-    rf"Interview(?:ed)? by\s+|Das (?:Interview|Gespräch) führte\s+)(?P<name>{_PERSON}){MD}\.?$"
+    rf"Interview(?:ed)? by\s+|Propos recueillis par\s+|Entrevista de\s+|"
+    rf"Das (?:Interview|Gespräch) führte\s+)(?P<name>{_PERSON}){MD}\.?$"
 )
 _BYLINE = re.compile(rf"^(?:By|Von|Text:|Words by|Written by)\s+(?P<name>{_PERSON})(?:,\s*[\w .'-]{{1,30}})?$")
 

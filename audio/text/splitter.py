@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Chapter, Episode, NotSpoken, Segment, Speaker
 from . import pagelines, turns
-from .asides import find_asides
+from .asides import BYLINE, find_asides
 from .ids import assign_ids
 from .paragraphs import Para, paragraphs, read_credits, read_tags, until_a_turn
 from .roles import hosts_of, questioning_tags
@@ -105,6 +105,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     last_question = max((i for i in asks if not (marked and i > last_turn)), default=-1)  # else a link's title
     last_turn = max(last_turn, last_question)
     asides = find_asides(paras, first_turn, last_turn, names.get(INTERVIEWER, ""))
+    state.author = next((byline(paras[i].text) for i, reason in sorted(asides.items()) if reason == BYLINE), "")
+    numbered_questions = _numbered_questions(paras) if untagged else set()
     last_question = max(last_question, first_turn if first_turn < len(paras) else -1)
 
     for i, para in enumerate(paras):
@@ -114,10 +116,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             continue
         chrome = para.chrome and not dated and not para.tag and not first_turn < i < last_turn
         if pagelines.is_chrome(para.text) or chrome:
-            by = byline(para.text)
-            state.author = state.author or by or ""
             advert = around == "sponsor" and not pagelines.is_chrome(para.text)
-            state.skip(para, "byline (metadata)" if by else "advertisement (page chrome)" if advert else "page chrome")
+            state.skip(para, "advertisement (page chrome)" if advert else "page chrome")
             around = "credit" if pagelines.CREDIT.match(para.text) and in_lede else around
             credit_end, menus_above = para.end_line, menus_above or in_front
             around = "related" if pagelines.RELATED.match(para.text.strip()) else around
@@ -125,7 +125,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             around = "bio" if pagelines.BIO_LABEL.match(para.text.strip()) else around
             continue
         bio_of = bio_subject(para.text, guest_tags, state.names) if not para.tag else None
-        if around == "bio" and bio_of:  # under `Zur Person`, wherever the page puts it
+        if around == "bio" and not para.tag:  # under `Zur Person`, wherever the page puts it
             state.bios.append(state.segment(NARRATOR, para.text, para))
             continue
         if around == "credit" and para.line != credit_end + 1:
@@ -199,7 +199,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             in_bio = True
             continue
         rhetorical = untagged and previous == GUEST and asks_itself(para.text) or marked and previous != INTERVIEWER
-        if not rhetorical and _is_interviewer_question(para, paras[i + 1] if i + 1 < len(paras) else None):
+        numbered = i in numbered_questions  # `4. Describe how …`, among numbered questions
+        if numbered or not rhetorical and _is_interviewer_question(para, paras[i + 1] if i + 1 < len(paras) else None):
             state.say(INTERVIEWER, para.text, para)
             previous, in_lede, in_bio = INTERVIEWER, False, False
             continue
@@ -270,6 +271,20 @@ def _named_in(text: str, title: str, lede: list[str]) -> tuple[str, str] | None:
     (`In the workshop with Ines Carvalho` … `Ines Carvalho trained as …`): the guest's bio."""
     name = leading_name(text)
     return (GUEST, name) if name and name in " ".join([title, *lede]) else None
+
+
+def _numbered_questions(paras: list[Para]) -> set[int]:
+    """The numbered paragraphs of an interview whose questions are numbered (`1. What …?`, `2. …?`), in sequence."""
+    numbers = {i: int(m.group("number")) for i, p in enumerate(paras) if (m := turns.NUMBERED.match(p.text))}
+    asking = [i for i in numbers if ends_with_question(paras[i].text)]
+    if len(asking) < 2:
+        return set()
+    expected, out = 1, set()
+    for i in sorted(numbers):
+        if numbers[i] == expected and len(paras[i].text.split()) <= 40:
+            out.add(i)
+            expected += 1
+    return out
 
 
 def _beside_chrome(paras: list[Para], i: int) -> bool:

@@ -11,17 +11,21 @@ GUEST = "GUEST"
 
 _MD = r"[*_]{0,2}"
 _MARKER = re.compile(
-    rf"^{_MD}(?P<marker>Q|A|F|Frage|Antwort|Question|Answer){_MD}\s*[.:]{_MD}(?:[\s\u00a0]+(?P<rest>.*))?$", re.S | re.I
+    rf"^{_MD}(?P<marker>Q|A|F|R|P|Frage|Antwort|Question|Answer|Réponse|Pregunta|Respuesta){_MD}[\s\u00a0]*[.:]{_MD}"
+    rf"(?:[\s\u00a0]+(?P<rest>.*))?$",
+    re.S | re.I,
 )
 _SOUND = (
     r"laughter|laughs|laughing|crosstalk|music|outro music|intro music|applause|inaudible|pause|silence|"
-    r"end of recording|lacht|lachen|gelächter|beifall|musik|break|commercial break|\d{1,2}:\d{2}(?::\d{2})?"
+    r"end of recording|lacht|lachen|gelächter|beifall|musik|break|commercial break|\d{1,2}:\d{2}(?::\d{2})?|"
+    r"rires|rire|risas|ríe|applaudissements|aplausos|musique|música"
 )
 _CAPS = r"(?-i:[A-Z][A-Z0-9 ,'’-]{2,40})"  # a direction in capitals: `[MUSIC FADES]`, `(SOUNDBITE OF MUSIC)`
 _ONE = rf"(?:\[(?:{_SOUND}|{_CAPS})\]|\((?:{_SOUND}|{_CAPS})\))"
 _SOUND_LINE = re.compile(rf"^(?:{_ONE}(?:\s*{_ONE})*|(?-i:COMMERCIAL BREAK|MUSIC))$", re.I)
 _LEADING_SOUNDS = re.compile(rf"^(?:\s*{_ONE})+\s*", re.I)
-_NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor'?s note|Anmerkung(?: der Redaktion)?|Hinweis)\s*:.*)\]$", re.I | re.S)
+_NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor['’]?s note|Anmerkung(?: der Redaktion)?|Hinweis|Note de la rédaction|"
+                   r"NDLR|Nota(?: de la redacción)?)\s*:.*)\]$", re.I | re.S)  # fmt: skip
 
 
 _BARE_Q = re.compile(r"^Q\s+(?P<rest>[A-Z\"“'‘][^?]{0,300}\?.*)$", re.S)
@@ -37,7 +41,7 @@ def marker(text: str) -> tuple[str, str] | None:
     m = _MARKER.match(text.strip())
     if not m or len(m.group("marker")) == 1 and re.match(r"[A-Z]\.\s", m.group("rest") or ""):
         return None  # `A. J. Miller`: initials
-    asks = m.group("marker").casefold() in ("q", "f", "frage", "question")
+    asks = m.group("marker").casefold() in ("q", "f", "p", "frage", "question", "pregunta")
     return (INTERVIEWER if asks else GUEST), (m.group("rest") or "").strip()
 
 
@@ -83,12 +87,16 @@ def ends_a_paragraph(before: str, line: str) -> bool:
 SENTENCE_END = re.compile(r"[.!?…](?:[\"'”’»«)\]]*)(?=\s|$)")
 
 
+NUMBERED = re.compile(r"^(?P<number>\d{1,2})[.)]\s+")
+"""A numbered question's number (`2. How much …?`): no sentence of its own."""
+
+
 def asks_itself(text: str) -> bool:
     """True for a paragraph that ends with a question but opens with statements: an answer's own question."""
-    return not opens_with_question(text) and len(SENTENCE_END.findall(text)) > 1
+    return not opens_with_question(text) and len(SENTENCE_END.findall(NUMBERED.sub("", text, count=1))) > 1
 
 
 def opens_with_question(text: str) -> bool:
     """True if the first sentence of the text is a question."""
-    m = SENTENCE_END.search(text)
+    m = SENTENCE_END.search(NUMBERED.sub("", text, count=1))
     return bool(m and m.group(0).startswith("?"))
