@@ -318,3 +318,43 @@ def test_a_transcripts_tail_links_one_per_line_and_a_footers_address(tmp_path):
     assert [n.reason for n in episode.not_spoken] == ["a sound or a timestamp", "page chrome",
                                                        *["related link (page chrome)"] * 2,
                                                        *["page footer (page chrome)"] * 2, "page chrome"]  # fmt: skip
+
+
+def test_french_markers_months_notes_and_a_bio_under_its_label(tmp_path):
+    text = "Entretien\n\nUne gardienne de refuge face aux étés sans neige\n\n"
+    text += "Publié le 12 juillet 2023 à 06h15, modifié le 12 juillet 2023 à 10h02\n"
+    text += "Propos recueillis par Claire Vidal\n\n"
+    text += "Q : Qu'est-ce qui a changé ?\nR : (rires) Tout est arrivé trop tôt.\n\n"
+    text += "[Note de la rédaction : la source a été captée.]\n\nQ.\u00a0Et demain ?\nR.\u00a0Je ne sais pas.\n\n"
+    text += "Lire aussi : Dans les Pyrénées\n\nBio express\nNée en 1974 à Oloron, gardienne depuis 2009.\n"
+    episode = episode_of(text, tmp_path)
+    assert (str(episode.date), episode.speaker("interviewer").name) == ("2023-07-12", "Claire Vidal")
+    assert [(s.speaker, s.text) for s in episode.segments][1:] == [
+        ("interviewer", "Qu'est-ce qui a changé ?"), ("GUEST", "Tout est arrivé trop tôt."),
+        ("narrator", "Note de la rédaction : la source a été captée."), ("interviewer", "Et demain ?"),
+        ("GUEST", "Je ne sais pas."), ("narrator", "About the guests"),
+        ("narrator", "Née en 1974 à Oloron, gardienne depuis 2009."),
+    ]  # fmt: skip
+
+
+def test_numbered_questions_also_one_that_does_not_ask(tmp_path):
+    text = "A report\n\nOur coordinator answers six questions.\n\n1. What was the state of the estuary?\n\n"
+    text += "Poor. We lost half of it. Why? Shrimp farms.\n\n2. How much has come back?\n\nA third.\n\n"
+    text += "3. Describe a restoration.\n\nWe dig channels first. Then we wait.\n"
+    assert [s for s, _ in split(text, tmp_path)[2:]] == ["interviewer", "GUEST"] * 3
+
+
+def test_a_box_of_facts_the_authors_name_and_box_and_a_second_host_who_hardly_asks(tmp_path):
+    text = "A title\n\nDana Osei\n2.1K Followers\n\nWhy nights?\n\nDO: They pay more.\n\n"
+    text += "Odlewnia at a glance\nFounded: 1952\nEmployees: 310\nOutput: 42,000 t a year\n\nAnd sleep?\n\n"
+    text += "DO: Blackout curtains.\n\nWritten by Dana Osei\n2.1K Followers\nICU nurse turned educator.\n"
+    episode = episode_of(text, tmp_path)
+    reasons = {n.text: n.reason for n in episode.not_spoken}
+    assert episode.author == "Dana Osei" and reasons["Dana Osei"] == "the author's name (metadata)"
+    assert reasons["Employees: 310"] == "a box of facts (page chrome)" == reasons["Odlewnia at a glance"]
+    assert reasons["ICU nurse turned educator."] == "the author's bio (page chrome)"
+    text = "A title\n\nGRETA: Welcome. I have two translators with me.\nANA: Thank you.\nKOFI: Children close books.\n"
+    text += "GRETA: Ana, what comes first?\nANA: The jokes, always, before anything else in the book.\n"
+    text += "KOFI: And what did you call him?\nANA: Bun.\nGRETA: Kofi, the same problem?\nKOFI: With grammar on top.\n"
+    text += "KOFI: French nouns have a gender.\nKOFI: I choose.\nGRETA: Thank you both.\n"
+    assert [d.kind for d in episode_of(text, tmp_path).doubts] == ["co-host"]
