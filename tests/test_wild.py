@@ -344,7 +344,7 @@ def test_numbered_questions_also_one_that_does_not_ask(tmp_path):
     assert [s for s, _ in split(text, tmp_path)[2:]] == ["interviewer", "GUEST"] * 3
 
 
-def test_a_box_of_facts_the_authors_name_and_box_and_a_second_host_who_hardly_asks(tmp_path):
+def test_a_box_of_facts_the_authors_name_and_box_and_a_second_host_who_talks_like_a_guest(tmp_path):
     text = "A title\n\nDana Osei\n2.1K Followers\n\nWhy nights?\n\nDO: They pay more.\n\n"
     text += "Odlewnia at a glance\nFounded: 1952\nEmployees: 310\nOutput: 42,000 t a year\n\nAnd sleep?\n\n"
     text += "DO: Blackout curtains.\n\nWritten by Dana Osei\n2.1K Followers\nICU nurse turned educator.\n"

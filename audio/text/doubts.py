@@ -7,7 +7,7 @@ from collections import Counter
 
 from ..model import INTERVIEWER, NARRATOR, ROLE_GUEST, Doubt, Episode
 from .splitter import BIO_CHAPTER
-from .turns import GUEST, ends_with_question
+from .turns import GUEST
 
 FIX = "check with `podcast split`; fix it in an explicit script (`podcast split --format script`)"
 LONG_RUN = 6
@@ -69,15 +69,19 @@ def _tags_seen_once(episode: Episode) -> list[Doubt]:
 
 
 def _co_hosts(episode: Episode) -> list[Doubt]:
-    """A second host who hardly asks (one question in four turns or fewer) may be a guest who spoke early."""
+    """A second host who says as much as a guest (half the words of the one who says most, or more) may be a second
+    guest who spoke early: hosts ask and link, guests talk."""
+    words = Counter()
+    for segment in episode.segments:
+        words[segment.speaker] += len(segment.text.split())
+    most = max((words[g.tag] for g in episode.guests), default=0)
     out = []
     for host in (s for s in episode.speakers if s.role == INTERVIEWER and s.tag != INTERVIEWER):
-        turns = [s for s in episode.segments if s.speaker == host.tag]
-        asked = sum(1 for s in turns if ends_with_question(s.text))
-        if turns and asked * 4 <= len(turns):
-            out.append(Doubt(0, "co-host", f"{host.tag} is taken as a second host (heard from line {turns[0].line}, "
-                                           f"before anyone answered) but asks in {asked} of {len(turns)} turns: a "
-                                           f"guest? {FIX}"))  # a doubt about every turn of theirs  # fmt: skip
+        if most and words[host.tag] * 2 >= most:
+            first = next(s.line for s in episode.segments if s.speaker == host.tag)
+            out.append(Doubt(0, "co-host", f"{host.tag} is taken as a second host (heard from line {first}, before "
+                                           f"anyone answered) but says {words[host.tag]} words against a guest's "
+                                           f"{most}: a second guest? {FIX}"))  # every turn of theirs  # fmt: skip
     return out
 
 
