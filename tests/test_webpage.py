@@ -117,3 +117,25 @@ def test_a_wild_interview_as_a_page_splits_as_well_as_its_text(name, tmp_path):
     from_text, _ = accuracy_of(load_episode(WILD / f"{name}.txt"), name)
     assert from_page >= from_text - 1, (from_page, from_text, total)  # one paragraph of slack: the title's line
     assert load_episode(page).author == load_episode(WILD / f"{name}.txt").author
+
+
+PLAIN = """<!DOCTYPE html><html><head><title>A talk | Example</title></head><body><div class="wrap has-sidebar">
+<div class="top-menu"><a href="/">Home</a> <a href="/news">News</a> <a href="/about">About us</a></div>
+<div class="entry-content"><h1>A talk about tiny robots</h1><p>Two researchers on the smallest machines.</p>
+<p>What are you working on?</p><p>JS: We build robots the size of a grain of sand, and teach them to swarm.</p>
+<div class="social-media-embed">Watch the swarm cross a table in ten seconds.</div>
+<p>Where will we see them first?</p><p>JS: In farming, long before anywhere else, we think.</p></div>
+<div class="sidebarWidget"><h3>Most read</h3><p>Our newsletter is the best way to keep up with science.</p></div>
+<ul class="comment-list"><li>Great piece, thanks for writing it!</li><li>I disagree with the part on farms.</li></ul>
+<div class="more"><a href="/1">Robots learn to walk on water in a new study</a> <a href="/2">Why bees dance</a></div>
+<p>Tiny robots, explained. <a href="/x">Read</a></p></div></body></html>"""
+
+
+def test_chrome_named_by_class_lists_of_links_and_the_body_named_by_class():
+    for page, outside in ((PLAIN, False), (PLAIN.replace("entry-content", "inner"), True)):
+        text = page_text(page)  # with no `article`, the element named as the body is the story, else the whole page
+        for kept in ("A talk about tiny robots", "JS: We build robots", "Watch the swarm cross", "JS: In farming"):
+            assert kept in text, kept  # the wrapper `has-sidebar` holds the story: it is read
+        assert ("Tiny robots, explained." in text) == outside
+        for chrome in ("Home", "newsletter", "Great piece", "disagree", "walk on water", "Why bees dance"):
+            assert chrome not in text, chrome

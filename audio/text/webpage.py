@@ -17,18 +17,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from html import unescape
-from html.parser import HTMLParser
 
+from .pagemarkup import BODY_SHARE, GUARD, ISO, LINK_SHARE, Block, MarkupReader, block_text
 from .speakertags import byline
-
-SKIPPED = {"script", "style", "noscript", "template", "svg", "nav", "aside", "footer", "button", "figure",
-           "iframe", "select", "dialog", "textarea"}  # fmt: skip
-"""Elements whose text is never read."""
-BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "dd", "dt", "pre", "div", "section",
-          "article", "main", "header", "tr", "table", "ul", "ol", "dl", "body", "td"}  # fmt: skip
-"""Elements that end a paragraph."""
-_VOID = {"br", "img", "meta", "link", "input", "hr", "source", "wbr", "area", "base", "col", "embed", "param"}
 
 
 def is_web_page(raw: bytes, name: str = "") -> bool:
@@ -47,7 +38,7 @@ class Page:
 
 def read_page(html: str) -> Page:
     """The article of a web page as plain text, and its author."""
-    reader = _Reader()
+    reader = MarkupReader()
     reader.feed(html)
     reader.close()
     return Page(_article(reader), _author(reader))
@@ -59,7 +50,7 @@ def page_text(html: str) -> str:
     return read_page(html).text
 
 
-def _author(reader: _Reader) -> str:
+def _author(reader: MarkupReader) -> str:
     """The page's author: its metadata, its JSON-LD, a `rel="author"` link, or the byline above its article."""
     found = [reader.meta.get("author", ""), *_ld_authors(reader.ld_json), reader.meta.get("article:author", ""),
              " ".join(reader.rel_author.split()), *(byline(b) or "" for b in reader.bylines)]  # fmt: skip
@@ -91,119 +82,52 @@ def _ld_authors(scripts: list[str]) -> list[str]:
     return names
 
 
-def _article(reader: _Reader) -> str:
+def _article(reader: MarkupReader) -> str:
     """The article's text (see `page_text`)."""
-    size = lambda blocks: sum(len(b) for b in blocks)  # noqa: E731
-    # the article, unless it is a small part of the page (comments in an `article`, the story in plain `div`s)
-    blocks = reader.article_blocks if size(reader.article_blocks) >= 0.4 * size(reader.blocks) else reader.blocks
+    blocks = _story(reader.blocks)
     parts = [p.strip() for p in re.split(r"\s[|–—-]\s", reader.page_title) if p.strip()]  # `Story – Site`
     named = next((p for p in parts if p in blocks), "")  # the part of the page's title that heads the story
     title = reader.article_title or reader.meta.get("og:title") or named or reader.title or reader.page_title
     blocks = [b for b in blocks if b not in parts or b == title]  # the site's name, as the page's title has it
     lines = [" ".join(title.split())] if title else []
-    published = next((d for d in (reader.meta.get("article:published_time"), reader.time) if d and _ISO.match(d)), "")
+    published = next((d for d in (reader.meta.get("article:published_time"), reader.time) if d and ISO.match(d)), "")
     if published:
         lines.append(f"Published: {published[:10]}")
     return "\n\n".join([*lines, *(b for b in blocks if b != title)]) + "\n"
 
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+def _story(blocks: list[Block]) -> list[str]:
+    """The story's paragraphs: the article's (unless it is a small part of the page: comments in an `article`, the
+    story in plain `div`s, then the element named as its body, or the whole page), without the elements named as
+    chrome and the lists of links."""
+    size = lambda chosen: sum(len(b.text) for b in chosen)  # noqa: E731
+    total = size(blocks) or 1
+    article = [b for b in blocks if b.in_article]
+    chrome, body = _sizes(blocks)
+    dropped = {n for n, held in chrome.items() if held < GUARD * total}
+    chosen = None
+    if size(article) < 0.4 * total and body:
+        largest = max(body, key=body.__getitem__)
+        chosen = largest if body[largest] >= BODY_SHARE * total else None
+    out = []
+    for block in article if size(article) >= 0.4 * total else blocks:
+        pieces = [p for p in block.pieces if not set(p.chrome) & dropped and (chosen is None or chosen in p.body)]
+        text = block_text(pieces)
+        letters = lambda s: len(re.findall(r"\w", s))  # noqa: E731
+        if text and sum(letters(p.text) for p in pieces if p.linked) < LINK_SHARE * max(1, letters(text)):
+            out.append(text)
+    return out
 
 
-class _Reader(HTMLParser):
-    """Collects the text blocks of a page, and of its article apart, leaving out what the markup calls chrome."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []
-        self.article_blocks: list[str] = []
-        self.meta: dict[str, str] = {}
-        self.title = self.page_title = self.time = self.article_title = ""
-        self._pre = 0
-        self._open: list[str] = []
-        self._skipping = 0
-        self._in_article = 0
-        self._text: list[str] = []
-        self._in_title = False
-        self._article_header = 0
-        self.ld_json: list[str] = []
-        self.rel_author = ""
-        self.bylines: list[str] = []
-        self._in_ld = self._in_rel_author = False
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        attributes = {k: v or "" for k, v in attrs}
-        if tag == "meta":
-            key = attributes.get("property") or attributes.get("name")
-            if key and "content" in attributes:
-                self.meta.setdefault(key.lower(), attributes["content"])
-            return
-        if tag == "time" and not self.time and not self._skipping and _ISO.match(attributes.get("datetime", "")):
-            self.time = attributes["datetime"]
-        self._in_ld = tag == "script" and attributes.get("type", "").lower() == "application/ld+json"
-        if tag == "a" and "author" in attributes.get("rel", "").split() and not self.rel_author:
-            self._in_rel_author = True
-        if tag in _VOID:
-            if tag == "br" and not self._skipping:
-                self._text.append("\n")
-            return
-        site_header = tag == "header" and not self._in_article
-        if tag in SKIPPED or site_header or self._skipping:
-            self._skipping += 1
-        elif tag in BLOCKS:
-            self._flush()
-        if tag in ("article", "main"):
-            self._in_article += 1
-        if tag == "header" and not site_header:
-            self._article_header += 1
-        self._in_title = tag == "title" and not self._skipping and not self.page_title  # not an `svg`'s title
-        self._pre += tag == "pre"
-        self._open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_ld = False
-        self._in_rel_author = self._in_rel_author and tag != "a"
-        if tag in _VOID or tag not in self._open:
-            return
-        while self._open:  # close what was left open inside it too, as browsers do
-            closed = self._open.pop()
-            if self._skipping:
-                self._skipping -= 1
-            elif closed in BLOCKS:
-                self._flush(heading=closed == "h1")
-            if closed in ("article", "main"):
-                self._in_article -= 1
-            if closed == "header" and self._article_header and not self._skipping:
-                self._article_header -= 1
-            if closed == "pre":
-                self._pre -= 1
-            if closed == tag:
-                break
-        self._in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_ld:
-            self.ld_json.append(data)
-        if self._in_rel_author:
-            self.rel_author += data
-        if self._in_title:
-            self.page_title += data.strip()
-        elif not self._skipping:  # line breaks in the HTML source are spaces, except in `pre`
-            self._text.append(data if self._pre else " ".join(data.split("\n")))
-
-    def _flush(self, heading: bool = False) -> None:
-        text = "\n".join(" ".join(part.split()) for part in unescape("".join(self._text)).split("\n"))
-        text = re.sub(r"\n{2,}", "\n", text).strip()
-        self._text = []
-        if not text:
-            return
-        if heading and not self.title:
-            self.title = text
-        if heading and self._in_article and not self.article_title:
-            self.article_title = text
-        if self._article_header and not heading and len(text.split()) <= 4:
-            self.bylines.append(text)
-            return  # a kicker, a byline or a date above the article: its title and date are taken apart
-        self.blocks.append(text)
-        if self._in_article:
-            self.article_blocks.append(text)
+def _sizes(blocks: list[Block]) -> tuple[dict[int, int], dict[int, int]]:
+    """How much of the page's text each element named as chrome, and each named as the body, holds."""
+    chrome: dict[int, int] = {}
+    body: dict[int, int] = {}
+    for block in blocks:
+        for piece in block.pieces:
+            held = len(piece.text.strip())
+            for n in piece.chrome:
+                chrome[n] = chrome.get(n, 0) + held
+            for n in piece.body:
+                body[n] = body.get(n, 0) + held
+    return chrome, body
