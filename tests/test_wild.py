@@ -7,7 +7,7 @@ import json
 from collections import Counter
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, podcast
 
 from audio.text.script import load_episode
 
@@ -358,3 +358,10 @@ def test_a_box_of_facts_the_authors_name_and_box_and_a_second_host_who_talks_lik
     text += "KOFI: And what did you call him?\nANA: Bun.\nGRETA: Kofi, the same problem?\nKOFI: With grammar on top.\n"
     text += "KOFI: French nouns have a gender.\nKOFI: I choose.\nGRETA: Thank you both.\n"
     assert [d.kind for d in episode_of(text, tmp_path).doubts] == ["co-host"]
+
+
+def test_split_names_the_author_beside_the_title(tmp_path):
+    script = tmp_path / "by.txt"
+    script.write_text("Tiny [robots]\n\nBy Thea Lindgren\n\nWhy?\n\nJS: Because.\n\nAnd?\n\nJS: So.\n")
+    done = podcast("split", script, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.splitlines()[0] == "Tiny [robots]  by Thea Lindgren"

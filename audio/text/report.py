@@ -30,7 +30,8 @@ def episode_table(episode: Episode) -> list:
     from rich.markup import escape
     from rich.table import Table
 
-    head = f"[bold]{episode.title}[/bold]" + (f"  ({episode.date.isoformat()})" if episode.date else "")
+    head = f"[bold]{escape(episode.title)}[/bold]" + (f"  ({episode.date.isoformat()})" if episode.date else "")
+    head += f"  by {escape(episode.author)}" if episode.author else ""
     names = ", ".join(f"{s.tag} = {s.name}" for s in episode.guests)
     table = Table("id", "ch", "chapter", "speaker", "first words", box=None, pad_edge=False)
     for number, chapter in enumerate(episode.chapters, start=1):
