@@ -151,7 +151,7 @@ CHROME_VOICED = [
     "Commissions are open. Current waiting list: about 18 months.",  # a shop's note after the guest's bio: the bio's
     "Maïté Etcheverry devant le refuge des Trois-Sorbiers, le 3 juillet 2023. ANTOINE ROUX POUR « L'ÉCHO DES GAVES »",
     # a caption whose credit is in capitals; a forum's chrome around its usernames:
-    "threadwell", "Proof: threadwell.example/i/lkt0821", "[removed]", "View more comments", "About Community",
+    "threadwell", "Proof: threadwell.example/i/lkt0821", "[removed]", "View more comments", "About Community", "934",
     "Ask anyone anything. Verified guests only.",
 ]  # fmt: skip
 """The corpus's chrome lines (its `not_spoken`, 499 of them) still voiced."""
@@ -365,3 +365,18 @@ def test_split_names_the_author_beside_the_title(tmp_path):
     script.write_text("Tiny [robots]\n\nBy Thea Lindgren\n\nWhy?\n\nJS: Because.\n\nAnd?\n\nJS: So.\n")
     done = podcast("split", script, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.splitlines()[0] == "Tiny [robots]  by Thea Lindgren"
+
+
+PROBES = ROOT / "tests" / "data" / "interviews" / "probes"
+
+
+@pytest.mark.parametrize("name", [k for k in json.loads((PROBES / "expected.json").read_text()) if k[0] != "_"])
+def test_words_written_to_look_like_chrome_or_tags_are_still_someones(name):
+    expected = json.loads((PROBES / "expected.json").read_text(encoding="utf-8"))[name]
+    episode = load_episode(PROBES / f"{name}.txt")
+    for start, speaker in expected.get("voiced", []):
+        said = [s.speaker for s in episode.segments if s.text.startswith(start)]
+        assert said == [speaker], (start, said, [(n.text[:40], n.reason) for n in episode.not_spoken])
+    for key in ("title", "author"):
+        assert getattr(episode, key) == expected.get(key, getattr(episode, key)), key
+    assert "date" not in expected or episode.date == expected["date"]

@@ -31,10 +31,11 @@ def find_asides(paras: list, first_turn: int, last_turn: int, interviewer: str =
         out.update(_box(paras, list(members), first_turn, last_turn))
     texts = [" ".join(p.text.split()) for p in paras]
     folded = [t.casefold() for t in texts]
-    for i, p in enumerate(paras):
-        m = _QUOTED.match(texts[i]) if not p.tag else None
+    conversation = range(first_turn + 1, last_turn + 1)  # a pull quote repeats a turn, set among the turns
+    for i in (i for i in conversation if not paras[i].tag):
+        m = _QUOTED.match(texts[i])
         quoted = m.group("inner").strip().rstrip(".!?…,").casefold() if m else ""
-        if quoted and any(quoted in t for j, t in enumerate(folded) if j != i):
+        if quoted and any(quoted in folded[j] for j in range(first_turn, last_turn + 1) if j != i):
             out[i] = PULL_QUOTE
     bylines = {i: a for i, a in enumerate(byline(p.text) for p in paras) if a and not first_turn < i < last_turn}
     out.update(dict.fromkeys(bylines, BYLINE))
@@ -46,8 +47,9 @@ def find_asides(paras: list, first_turn: int, last_turn: int, interviewer: str =
     for i in after:
         if not paras[i].tag and any(re.match(rf"{re.escape(a)},? (?:is|ist|was|war)\b", texts[i]) for a in authors):
             out[i] = AUTHOR_BIO
-    boxes = {paras[i].block for i in bylines if i in after}  # `Written by Dana Osei`, her followers, her bio
-    out.update({i: AUTHOR_BIO for i in after if paras[i].block in boxes and i not in bylines and i not in out})
+    for first in (i for i in bylines if i in after):  # `Written by Dana Osei`, her followers, her bio below it
+        box = [i for i in range(first + 1, len(paras)) if paras[i].block == paras[first].block]
+        out.update({i: AUTHOR_BIO for i in box if not paras[i].tag and i not in out})
     return out
 
 
@@ -62,11 +64,14 @@ def _box(paras: list, members: list[int], first_turn: int, last_turn: int) -> di
     if inside and len(members) >= 3 and strong and len(strong) + len(formed) >= 2:
         return {i: BOX for i in members if i not in strong}  # the chrome lines keep their own reason
     facts = [i for i in members if _FACT.match(paras[i].text)]
-    if len(facts) >= 3 and len(members) - len(facts) <= 1:  # `Founded: 1952`, `Employees: 310`, under its title
-        return dict.fromkeys(members, FACTS)
+    rest = [paras[i].text for i in members if i not in facts]  # at most a title above them, which does not ask
+    asked = members[0] > 0 and pagelines.ends_with_question(paras[members[0] - 1].text)  # else an answer's list
+    if len(facts) >= 3 and len(rest) <= 1 and not any("?" in t for t in rest) and not asked:
+        return dict.fromkeys(members, FACTS)  # `Founded: 1952`, `Employees: 310`, under `… at a glance`
     chrome = [i for i in members if pagelines.is_chrome(paras[i].text) or paras[i].chrome
               or pagelines.date_line(paras[i].text)]  # fmt: skip
     if members[0] > last_turn and chrome:
         return {i: FOOTER for i in members if i not in chrome and (pagelines.is_short_line(paras[i].text)
-                or _CONTACT.search(paras[i].text) and len(paras[i].text.split()) <= 12)}  # fmt: skip
+                or _CONTACT.search(paras[i].text) and len(paras[i].text.split()) <= 12
+                and paras[i].text.rstrip()[-1:] not in ".!?")}  # an address, not a sentence  # fmt: skip
     return {}

@@ -129,31 +129,37 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^\w+(?: \w+)?(?:\s{2,}\w+(?: \w+)?){2,}$",  # `Docs   Blog   Download`: menu items apart
     r"^(?i:download\b.{0,30}\b(?:pdf|mp3|transcript)\b|edit this page\b|leave a (?:comment|reply)\b)",
     r"^(?i:your email address will not be published)",
-    r"^(?:Related|Cite this(?: item)?|Transcribed by|Produced by|Posted in|Filed under|Read more|Mehr zum Thema)\b",
+    r"^(?:Related(?! to\b)|Cite this(?: item)?|Transcribed by|Produced by|Posted in|Filed under|Read more|"
+    r"Mehr zum Thema)\b",
     r"^←|→$",
     r"^(?:Photo|Photograph) by [A-Z]",
     r"^By [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}, [\w ]{1,30}$",  # `By Jordan Lee, Staff Writer`
     r"^(?i:copyright) \d{4}\b",
     r"^[A-Z][\w .'&-]{1,60} is (?:a )?registered (?:charity|nonprofit|non-profit)\b",
     r"^(?i:from the \w+(?: \d{4})? (?:issue|edition))$|^\d{1,3}[ -](?i:min(?:ute)?s?\.? read)$",
-    r"^(?i:this (?:article|story|interview) (?:appears|appeared|was published|ran) in)\b",
+    r"^(?i:this (?:article|story|interview) (?:appears|appeared|was published|ran) in\b.{0,60}\b(?:issue|edition|"
+    r"print))",
     r"^(?i:follow) [A-Z]\w*(?: [A-Z]\w*)? (?i:on) (?:X|Twitter|Instagram|Mastodon|Bluesky|LinkedIn|Facebook|Threads)\b",
     r"^(?i:next|previous|prev|older|newer)(?: (?i:story|article|post|episode|spotlight|session|talk|panel))?\s*:\s",
     r"^(?i:photo courtesy of|courtesy of|foto mit freundlicher)\b|^(?i:book|buch):\s",
     r"^(?i:transcript(?:ion)?)\b\s*(?:\([^)]*\))?$|^(?i:transcript(?:ion)?(?: by)?)\s*:\s*[A-Z]",
-    r"^(?i:subscribe (?:to|on|wherever|now|for free))\b|(?i:\bdonate (?:to|today|now)\b|\bsupport (?:local|"
-    r"independent|our) journalism\b)",
+    r"^(?i:subscribe (?:to|on|wherever|now|for free))\b|^(?i:donate (?:to|today|now)\b|support (?:local|"
+    r"independent|our) journalism\.)[^.!?]{0,60}[.!]?$",
     r"(?i:\btranscripts? (?:is|are|was|were) (?:created|produced|generated)\b|\bmay not be in (?:its|their) final "
     r"form\b)",
     r"^\d{1,2}:\d{2}(?::\d{2})?\s*/\s*\d{1,2}:\d{2}(?::\d{2})?$",  # a player's clock
     r"^\d{1,2}:\d{2}(?::\d{2})?\s+[A-Z][^.!?]{0,60}$",  # a list of chapters: `06:40 Puns and names`
-    r"^(?i:interview(?:ed)? by|propos recueillis par|entrevista de)\s",
+    r"^(?i:interview(?:ed)? by|propos recueillis par|entrevista de)\s[^.!?]{3,60}$",
     r"^\d+(?:[.,]\d+)?[kKM]?(?: (?i:followers|abonnenten|abonnés|claps|likes|comments|responses))?$",  # counts
 )]  # fmt: skip
 _ANYWHERE = [re.compile(pattern) for pattern in (  # never anyone's words, also inside the conversation
     r"\b(?:Picture|Photo|Photograph|Foto|Bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
-    r"(?i:\bwe use cookies\b|\b(?:this|our) (?:site|website) uses cookies\b|\bwir verwenden cookies\b)",
-    r"^(?i:sign up for (?:our|the)\b|enter your e-?mail\b|melden sie sich (?:hier )?für unseren newsletter an)",
+    r"^(?i:we use cookies|(?:this|our) (?:site|website) uses cookies|wir verwenden cookies)\b",
+    r"^\d+(?:[.,]\d)?[kKM]$",  # a count of votes or claps: `1.2k`
+    r"^[\w.@-]{2,30}(?: [A-Z]{2,3})?\s·\s\d{1,3}\s?(?:[smhdwy]|mins?|hrs?|hours?|days?|weeks?|months?|years?)"
+    r"(?: ago)?$",  # a forum post's header: `lookout_jess OP · 5h`
+    r"^(?i:sign up for (?:our|the) [\w ]{0,30}(?:newsletter|briefing|digest|updates)|enter your e-?mail\b|"
+    r"melden sie sich (?:hier )?für unseren newsletter an)",
 )]  # fmt: skip
 
 
@@ -198,9 +204,11 @@ def date_line(text: str) -> tuple[str, _dt.date] | None:
         short = all(len(p.split()) <= 7 for p in parts)
         return dated[0] if dated and short else None
     m = _LABELLED_DATE.match(text)
-    if m:  # `Recorded 23 September 2023, Main Hall`: a labelled date may say where
+    if m:  # `Recorded 23 September 2023, Main Hall`: a labelled date may say where (a place, not a sentence)
         rest = m.group("rest")
-        when = _only_date(rest) or _only_date(rest.split(",")[0]) or _only_date(",".join(rest.split(",")[:2]))
+        place = not re.search(r"[.!?]\s|[.!?]$", rest) and len(rest.split()) <= 14
+        parts = rest.split(",")
+        when = _only_date(rest) or place and (_only_date(parts[0]) or _only_date(",".join(parts[:2])))
         if when:
             return ("release" if m.group("release") else "update", when)
         return None
@@ -277,6 +285,11 @@ SPONSOR = re.compile(
 in the middle of the conversation."""
 
 
+def ends_with_question(text: str) -> bool:
+    """True if the text ends with a question mark (before closing quotes or brackets)."""
+    return text.rstrip(_CLOSING).endswith("?")
+
+
 def is_banner(text: str, following: list[str], under_menus: bool = False) -> bool:
     """True for a line above the title that names the site or its section, or says its motto (`The Westbrook
     Quad`, `Features`, `Notes on Mac software and the people who make it`): among the untagged lines `following`
@@ -287,11 +300,13 @@ def is_banner(text: str, following: list[str], under_menus: bool = False) -> boo
     if words > 12 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
         return False
     menus = False
-    for later in following:
-        if is_chrome(later) or looks_like_chrome(later) or date_line(later):
+    metadata = lambda line: is_chrome(line) or looks_like_chrome(line) or date_line(line)  # noqa: E731
+    for n, later in enumerate(following):
+        if metadata(later):
             menus = True
             continue
         if len(later.split()) >= 5:  # the title, with the site's menus between: a title's subtitle is never taken
-            end = later.rstrip(_CLOSING)[-1:]  # a title may ask, under the site's menus
-            return (end not in ".!?" or end == "?" and (menus or under_menus)) and (menus or words <= 2)
+            end = later.rstrip(_CLOSING)[-1:]  # a title may ask, with its date under it (else it is a question)
+            asks = end == "?" and n + 1 < len(following) and metadata(following[n + 1])
+            return (end not in ".!?" or asks) and (menus or words <= 2)
     return False

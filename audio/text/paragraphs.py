@@ -49,6 +49,7 @@ class Para:
     credit: str = ""  # the interviewer's name, from a credit line above or below the conversation
     block: int = 0  # the number of its block (a run of lines between blank lines)
     listed: bool = False  # a line under a label of links (`Related stories`, `Most read`): one link per line
+    co_host: bool = False  # a second host's turn (`RACHEL MARTIN, HOST:`)
 
 
 def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
@@ -139,6 +140,10 @@ def read_tags(paras: list[Para]) -> None:
     first = next((i for i, p in enumerate(paras) if not pagelines.is_category_label(p.text)
                   and not pagelines.date_line(p.text) and not pagelines.is_chrome(p.text)), -1)  # fmt: skip
     marks = [turns.marker(p.text) if i != first else None for i, p in enumerate(paras)]
+    words = {turns.marker_word(p.text) for i, p in enumerate(paras) if marks[i]}
+    unpaired = ({"r"} if not words & {"q", "p"} else set()) | ({"p"} if "r" not in words else set())
+    for i, p in enumerate(paras):  # `R:` answers `Q:` or `P:`, `P:` asks where `R:` answers; else someone's initial
+        marks[i] = None if marks[i] and turns.marker_word(p.text) in unpaired else marks[i]
     single = [i for i, p in enumerate(paras) if marks[i] and turns.single_letter(p.text)]
     if len(single) < 2:  # `A. J. Miller`, `F. Scott Fitzgerald`: initials, not `Q.`/`A.` turns
         for i in single:
@@ -149,7 +154,7 @@ def read_tags(paras: list[Para]) -> None:
             p.tag, p.body = marks[i]
         elif m is not None and (i != first or m.re is TAG_WITH_NAME):  # a colon in the title is not a tag
             p.tag, p.name, p.body = tags.read(m) or (None, None, "")
-
+            p.co_host = p.tag in tags.co_hosts
 
 class _Tags:
     """What the text's tags say together: which names tag more than once, which short tags there are, who hosts."""
@@ -161,9 +166,15 @@ class _Tags:
         self.known = {clean_name(m.group("name")) for m in found if m.re is TAG_WITH_NAME}
         self.shorts = {m.group("tag") for m in found if m.re in (TAG_CAPS, TAG_WITH_NAME)}
         self.shorts |= {n for n in names if " " not in n}
-        self.capitals = sum(1 for m in found if m.re in (TAG_CAPS, TAG_CAPS_NAME)) >= 2  # `PRICE:`, `OWEN PRICE:`
-        self.hosts = {short: INTERVIEWER for m in found if m.re is TAG_CAPS_NAME and _hosts(m)
-                      for short in short_forms(m.group("name"))}  # fmt: skip
+        word = lambda m: len(m.group("tag")) > 1 and m.group("tag").casefold() not in {*ROLE_WORDS, *NOT_A_SPEAKER}  # noqa: E731
+        capitals = [m for m in found if m.re is TAG_CAPS_NAME or m.re is TAG_CAPS and word(m)]
+        self.capitals = len(capitals) >= 2  # `PRICE:`, `OWEN PRICE:` (not `Q:` and `A:`)
+        hosts = list(dict.fromkeys(clean_name(m.group("name")) for m in found if m.re is TAG_CAPS_NAME and _hosts(m)))
+        self.hosts: dict[str, str] = {}  # the first host is the interviewer; another keeps a voice of their own
+        for n, name in enumerate(hosts):
+            key = INTERVIEWER if n == 0 else next((s for s in short_forms(name) if s in self.shorts), name)
+            self.hosts.update(dict.fromkeys((name, *short_forms(name)), key))
+        self.co_hosts = {self.hosts[name] for name in hosts[1:]}
 
     def read(self, m: re.Match) -> tuple[str, str | None, str] | None:
         """(tag, full name or None, the words after it) for one tag, or None where it is no speaker's."""
@@ -175,8 +186,8 @@ class _Tags:
             name = clean_name(m.group("name")) if m.re is TAG_WITH_NAME else None
             return ROLE_WORDS.get(tag.casefold()) or self.hosts.get(tag) or tag, name, rest
         name = clean_name(m.group("name"))
-        if m.re is TAG_CAPS_NAME and _hosts(m):
-            return INTERVIEWER, name.title(), rest
+        if m.re is TAG_CAPS_NAME and _hosts(m):  # `RITA CALLOWAY, HOST:`
+            return self.hosts[name], name.title(), rest
         if name.casefold() in ROLE_WORDS:
             return ROLE_WORDS[name.casefold()], None, rest
         if name.casefold() in NOT_A_SPEAKER:
@@ -197,9 +208,11 @@ def _hosts(m: re.Match) -> bool:
 def read_credits(paras: list[Para]) -> None:
     """Lines that credit the interviewer (`Interviewer: Sam Whitaker`, `Das Interview führte Anna Berg.`) before the
     conversation's first turn or question, or after its last, name the interviewer: metadata, not turns."""
+    first = next((p for p in paras if not pagelines.is_chrome(p.text) and not pagelines.is_category_label(p.text)
+                  and not pagelines.date_line(p.text)), None)  # fmt: skip
     for run in (paras, paras[::-1]):
         for p in run:
-            name = interviewer_credit(p.text)
+            name = interviewer_credit(p.text) if p is not first else None  # `Interview: Patti Smith`: a title
             if name:
                 p.tag, p.credit = None, name
             elif p.tag or ends_with_question(p.text):

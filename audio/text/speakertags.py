@@ -122,7 +122,9 @@ def interviewer_credit(line: str) -> str | None:
 def byline(line: str) -> str | None:
     """The author's name in a byline (`By Thea Lindgren`, `Von Anna Berg`, `By Jordan Lee, Staff Writer`)."""
     m = _BYLINE.match(line.strip())
-    return clean_name(m.group("name")) if m else None
+    if not m or re.search(r"\w{2}\.$", line.strip()):
+        return None  # `By Labor Day.`: a sentence
+    return clean_name(m.group("name"))
 
 
 def leading_name(text: str) -> str | None:

@@ -37,6 +37,10 @@ OPENING_CHAPTER = "Introduction"
 BIO_CHAPTER = "About the guests"
 """Title of the closing chapter that gathers the guests' bios."""
 
+BIO_VERBS = frozenset({"is", "was", "has", "had", "trained", "studied", "works", "worked", "lives", "lived", "born",
+                       "grew", "teaches", "leads", "founded", "ist", "war", "hat", "arbeitet", "lebt", "leitet",
+                       "studierte", "wurde", "est", "a", "vit", "dirige", "es", "fue", "vive"})  # fmt: skip
+"""Words that follow a name at the start of a bio (`Ines Carvalho trained as …`), not of an answer (`… taught me`)."""
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 110
 
@@ -90,7 +94,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
 
     # Questions marked (`Q.`, `LP:`): an untagged paragraph is never one, even if it asks (an answer's own question)
     marked = sum(1 for p in paras if p.tag and questioners.get(p.tag, p.tag) == INTERVIEWER) >= 2
-    state = _Split(names={**names, GUEST: "Guest"}, co_hosts=set(hosts[1:]))
+    state = _Split(names={**names, GUEST: "Guest"}, co_hosts=set(hosts[1:]) | {p.tag for p in paras if p.co_host})
     date = None
     title = ""
     lede: list[str] = []
@@ -104,6 +108,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     asks = [i for i, p in enumerate(paras) if not p.tag and ends_with_question(p.text)]
     last_question = max((i for i in asks if not (marked and i > last_turn)), default=-1)  # else a link's title
     last_turn = max(last_turn, last_question)
+    if first_turn == len(paras) and asks:  # answers untagged: the conversation runs from the first question on
+        first_turn, last_turn = asks[0], min(last_turn + 1, len(paras) - 1)
     asides = find_asides(paras, first_turn, last_turn, names.get(INTERVIEWER, ""))
     state.author = next((byline(paras[i].text) for i, reason in sorted(asides.items()) if reason == BYLINE), "")
     numbered_questions = _numbered_questions(paras) if untagged else set()
@@ -115,7 +121,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             state.skip(para, asides.get(i, "the interviewer's name (metadata)"))
             continue
         chrome = para.chrome and not dated and not para.tag and not first_turn < i < last_turn
-        if pagelines.is_chrome(para.text) or chrome:
+        if not para.tag and pagelines.is_chrome(para.text) or chrome:
             advert = around == "sponsor" and not pagelines.is_chrome(para.text)
             state.skip(para, "advertisement (page chrome)" if advert else "page chrome")
             around = "credit" if pagelines.CREDIT.match(para.text) and in_lede else around
@@ -125,9 +131,11 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             around = "bio" if pagelines.BIO_LABEL.match(para.text.strip()) else around
             continue
         bio_of = bio_subject(para.text, guest_tags, state.names) if not para.tag else None
-        if around == "bio" and not para.tag:  # under `Zur Person`, wherever the page puts it
-            state.bios.append(state.segment(NARRATOR, para.text, para))
-            continue
+        if around == "bio":  # the paragraph under `Zur Person`, wherever the page puts it
+            around = ""
+            if not para.tag and not ends_with_question(para.text):
+                state.bios.append(state.segment(NARRATOR, para.text, para))
+                continue
         if around == "credit" and para.line != credit_end + 1:
             around = ""  # a caption sits right under its credit, no blank line between
         if around == "sponsor":
@@ -270,7 +278,10 @@ def _named_in(text: str, title: str, lede: list[str]) -> tuple[str, str] | None:
     """(the unnamed guest, their name) for a paragraph that opens with a name the title or the lede gives
     (`In the workshop with Ines Carvalho` … `Ines Carvalho trained as …`): the guest's bio."""
     name = leading_name(text)
-    return (GUEST, name) if name and name in " ".join([title, *lede]) else None
+    verb = text[len(name) :].split()[0].strip(",").casefold() if name and len(text) > len(name) else ""
+    if name and verb in BIO_VERBS and name in " ".join([title, *lede]):
+        return GUEST, name
+    return None
 
 
 def _numbered_questions(paras: list[Para]) -> set[int]:
@@ -281,7 +292,9 @@ def _numbered_questions(paras: list[Para]) -> set[int]:
         return set()
     expected, out = 1, set()
     for i in sorted(numbers):
-        if numbers[i] == expected and len(paras[i].text.split()) <= 40:
+        # one that does not ask (`4. Describe …`) sits between answers, never in a list (`1. Take a course.`)
+        alone = i in asking or (i - 1 not in numbers and i + 1 not in numbers and i - 1 not in asking)
+        if numbers[i] == expected and len(paras[i].text.split()) <= 40 and alone:
             out.add(i)
             expected += 1
     return out

@@ -20,7 +20,7 @@ _SOUND = (
     r"end of recording|lacht|lachen|gelächter|beifall|musik|break|commercial break|\d{1,2}:\d{2}(?::\d{2})?|"
     r"rires|rire|risas|ríe|applaudissements|aplausos|musique|música"
 )
-_CAPS = r"(?-i:[A-Z][A-Z0-9 ,'’-]{2,40})"  # a direction in capitals: `[MUSIC FADES]`, `(SOUNDBITE OF MUSIC)`
+_CAPS = r"(?-i:[A-Z][A-Z0-9,'’-]+(?: [A-Z0-9,'’-]+){1,6})"  # in capitals: `[MUSIC FADES]`, not `[NASA]`
 _ONE = rf"(?:\[(?:{_SOUND}|{_CAPS})\]|\((?:{_SOUND}|{_CAPS})\))"
 _SOUND_LINE = re.compile(rf"^(?:{_ONE}(?:\s*{_ONE})*|(?-i:COMMERCIAL BREAK|MUSIC))$", re.I)
 _LEADING_SOUNDS = re.compile(rf"^(?:\s*{_ONE})+\s*", re.I)
@@ -43,6 +43,12 @@ def marker(text: str) -> tuple[str, str] | None:
         return None  # `A. J. Miller`: initials
     asks = m.group("marker").casefold() in ("q", "f", "p", "frage", "question", "pregunta")
     return (INTERVIEWER if asks else GUEST), (m.group("rest") or "").strip()
+
+
+def marker_word(text: str) -> str:
+    """The marker a turn opens with, in lower case (`q`, `réponse`), or ""."""
+    m = _MARKER.match(text.strip())
+    return m.group("marker").casefold() if m else ""
 
 
 def single_letter(text: str) -> bool:
