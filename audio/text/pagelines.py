@@ -90,7 +90,8 @@ CHROME_LINES = frozenset(
         "Article réservé aux abonnés", "Réservé aux abonnés", "Suscríbete", "Iniciar sesión", "Bio express",
         "Listen to the episode", "Play", "▶ Play", "Published in", "Top highlight", "What are your thoughts?",
         "Responses", "Register now", "Was this page helpful? Yes / No", "Editor's picks", "Editor’s picks",
-        "Chapters", "Notes", "Footnotes",
+        "Chapters", "Notes", "Footnotes", "[removed]", "[deleted]", "View more comments", "Load more comments",
+        "About Community", "Log In", "Sign Up",
         "References", "Endnotes",
         "Was this page helpful? Yes No", "Here's how you know", "More from", "Sign in", "Log in", "Anmelden",
     )
@@ -150,12 +151,14 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^\d{1,2}:\d{2}(?::\d{2})?\s*/\s*\d{1,2}:\d{2}(?::\d{2})?$",  # a player's clock
     r"^\d{1,2}:\d{2}(?::\d{2})?\s+[A-Z][^.!?]{0,60}$",  # a list of chapters: `06:40 Puns and names`
     r"^(?i:interview(?:ed)? by|propos recueillis par|entrevista de)\s[^.!?]{3,60}$",
+    r"\.\s+(?:[A-ZÀ-ÖØ-Þ'’«»/.-]+\s*){3,}$",  # a caption with its credit in capitals: `… 2023. ANTOINE ROUX POUR …`
     r"^\d+(?:[.,]\d+)?[kKM]?(?: (?i:followers|abonnenten|abonnés|claps|likes|comments|responses))?$",  # counts
 )]  # fmt: skip
 _ANYWHERE = [re.compile(pattern) for pattern in (  # never anyone's words, also inside the conversation
     r"\b(?:Picture|Photo|Photograph|Foto|Bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
     r"^(?i:we use cookies|(?:this|our) (?:site|website) uses cookies|wir verwenden cookies)\b",
     r"^\d+(?:[.,]\d)?[kKM]$",  # a count of votes or claps: `1.2k`
+    r"^(?:Proof|Source|Link|Quelle):\s*(?:https?://)?[\w-]+(?:\.[\w-]+)+/\S*$",  # a label and a link alone
     r"^[\w.@-]{2,30}(?: [A-Z]{2,3})?\s·\s\d{1,3}\s?(?:[smhdwy]|mins?|hrs?|hours?|days?|weeks?|months?|years?)"
     r"(?: ago)?$",  # a forum post's header: `lookout_jess OP · 5h`
     r"^(?i:sign up for (?:our|the) [\w ]{0,30}(?:newsletter|briefing|digest|updates)|enter your e-?mail\b|"
