@@ -13,7 +13,7 @@ from audio.text.script import load_episode
 
 WILD = ROOT / "tests" / "data" / "interviews" / "wild"
 FLOOR = 0.965
-"""The share of the corpus's paragraphs that go to the right speaker today, 678 of 702 (issue 14 asks for 0.95): it
+"""The share of the corpus's paragraphs that go to the right speaker today, 679 of 702 (issue 14 asks for 0.95): it
 may only rise. The first sixteen interviews are at 99.7%; the two batches held out while the rules were written were
 at 69% and 75% when first split (SOURCES.md)."""
 
