@@ -377,3 +377,4 @@ def test_words_written_to_look_like_chrome_or_tags_are_still_someones(name):
     for key in ("title", "author"):
         assert getattr(episode, key) == expected.get(key, getattr(episode, key)), key
     assert "date" not in expected or episode.date == expected["date"]
+    assert "guest" not in expected or episode.speaker("GUEST").name == expected["guest"]  # named by a bio's label

@@ -129,7 +129,8 @@ def byline(line: str) -> str | None:
 
 def leading_name(text: str) -> str | None:
     """The full name a paragraph of six words or more opens with (`Ines Carvalho trained as …`), or None."""
-    m = re.match(rf"(?:{HONORIFIC})*(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{1,3}})\s+[a-zäöü]", text)
+    name = rf"(?P<name>{NAME_WORD}(?:\s+(?:{PARTICLE}\s+)*{NAME_WORD}){{1,3}})"
+    m = re.match(rf"(?:{HONORIFIC})*{name}(?:\s+[a-zäöü]|,\s)", text)
     return m.group("name").rstrip(".,") if m and len(text.split()) >= 6 else None
 
 

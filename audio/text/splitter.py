@@ -135,6 +135,9 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             around = ""
             if not para.tag and not ends_with_question(para.text):
                 state.bios.append(state.segment(NARRATOR, para.text, para))
+                named = bio_of or (untagged and (GUEST, leading_name(para.text) or ""))
+                if named and named[1] and state.names.get(named[0]) in (None, "Guest"):
+                    state.names[named[0]] = named[1]  # `Zur Person` ⏎ `Lena Vogt, 52, …`: the guest's name
                 continue
         if around == "credit" and para.line != credit_end + 1:
             around = ""  # a caption sits right under its credit, no blank line between
