@@ -17,7 +17,8 @@ MONTHS = {
     "september": 9, "sep": 9, "sept": 9,
     "october": 10, "oct": 10, "oktober": 10, "okt": 10,
     "november": 11, "nov": 11,
-    "december": 12, "dec": 12, "dezember": 12, "dez": 12,
+    "december": 12, "dec": 12, "dezember": 12, "dez": 12, "ene": 1, "abr": 4, "ago": 8, "dic": 12, "janv": 1,
+    "févr": 2, "avr": 4, "juil": 7, "déc": 12,
     "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7, "août": 8, "aout": 8,
     "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "enero": 1, "febrero": 2, "marzo": 3, "abril": 4,
     "mayo": 5, "junio": 6, "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11,
@@ -32,8 +33,8 @@ _DATE_FORMS = (
     re.compile(r"(?P<day>\d{1,2})(?:er)?\.?\s+(?:de\s+)?" + _MONTH + r",?\s+(?:de\s+)?(?P<year>\d{4})"),
     re.compile(_MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})"),
 )
-_TIME = (r"(?:,?\s*(?:um\s+|at\s+|à\s+|a las\s+)?\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:Uhr|(?i:[ap]\.?m\.?)|h)?"
-         r"(?:\s*[A-Z]{2,4})?)?")
+_TIME = (r"(?:,?\s*(?:um\s+|at\s+|à\s+|a las\s+)?\d{1,2}[:.h]\d{2}(?::\d{2})?(?:\s*[–-]\s*\d{1,2}[:.]\d{2})?"
+         r"\s*(?:Uhr|(?i:[ap]\.?m\.?)|h)?(?:\s*[A-Z]{2,4})?)?")
 _WEEKDAY = re.compile(
     r"^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
     r"mo|di|mi|do|fr|sa|so)(?:day|nesday|rsday|urday)?\.?,?\s+",
@@ -91,7 +92,9 @@ CHROME_LINES = frozenset(
         "Listen to the episode", "Play", "▶ Play", "Published in", "Top highlight", "What are your thoughts?",
         "Responses", "Register now", "Was this page helpful? Yes / No", "Editor's picks", "Editor’s picks",
         "Chapters", "Notes", "Footnotes", "[removed]", "[deleted]", "View more comments", "Load more comments",
-        "About Community", "Log In", "Sign Up",
+        "About Community", "Log In", "Sign Up", "Media contact", "Video transcript", "Audio transcript",
+        "Compartir", "Te puede interesar", "Publicidad", "Funding", "Acknowledgements", "Acknowledgments",
+        "An interview with:", "Buy the book", "About the speakers",
         "References", "Endnotes",
         "Was this page helpful? Yes No", "Here's how you know", "More from", "Sign in", "Log in", "Anmelden",
     )
@@ -101,7 +104,8 @@ _CHROME_PREFIX = re.compile(
     r"^(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle|Image credit|Credit|Credits|Tags|Schlagworte|"
     r"Schlagwörter|Themen|Topics|Lesezeit|Reading time|Copyright|Media contact|Pressekontakt|Search|Suche|"
     r"Lesen Sie auch|Read also|See also|Siehe auch|Duration|Dauer|Länge|Privacy Notice|Datenschutzhinweis|"
-    r"Lire aussi|À lire aussi|Temps de lecture|Lee también|Suggested citation)"
+    r"Lire aussi|À lire aussi|Temps de lecture|Lee también|Suggested citation|Speakers|Referenten|Reference|Citation|"
+    r"Temas|Etiquetas|Captions and transcript|Captions)"
     r"\s*[:©]",
     re.I,
 )
@@ -112,12 +116,12 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^\w+(?: \w+)?\s\|\s\w+(?: \w+)?$",  # `Subscribe | Sign in`
     r"^©|©\s*\d{4}|\bis a work of the U\.S\. federal government\b",
     r"(?i:\bshop now\b)|^(?i:interview date:|more from\b)",
-    r"^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|^[\w&' -]{2,30}(?:\s[›»]\s[\w&' -]{2,30}){2,}$",  # breadcrumb
+    r"^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|^[\w&'’ -]{2,40}(?:\s[›»]\s[\w&'’ -]{2,40}){2,}$",  # crumbs
     r"^(?i:skip to)\b",
     r"^(?i:(?:this|the) (?:article|story|page) is (?:more than )?\w+ (?:years?|months?) old)",
     r"^(?i:dieser (?:beitrag|artikel) ist älter als)",
     r"^(?i:posted by) [A-Z][\w .'-]{1,40}(?: (?:at|on) .{1,30})?$",
-    r"^By [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",  # a byline
+    r"^(?:By|Por|Par) [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",  # a byline
     r"^(?:Von|Text:) [A-Z][\w.'-]+(?: [A-Z][\w.'-]+){1,3}$",
     r"^(?i:\d+ (?:comments?|kommentare)$|(?:comments|kommentare) \(\d+\)$)",
     r"^(?i:share (?:this|on))\b",
@@ -141,21 +145,28 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^(?i:this (?:article|story|interview) (?:appears|appeared|was published|ran) in\b.{0,60}\b(?:issue|edition|"
     r"print))",
     r"^(?i:follow) [A-Z]\w*(?: [A-Z]\w*)? (?i:on) (?:X|Twitter|Instagram|Mastodon|Bluesky|LinkedIn|Facebook|Threads)\b",
-    r"^(?i:next|previous|prev|older|newer)(?: (?i:story|article|post|episode|spotlight|session|talk|panel))?\s*:\s",
+    r"^(?i:next|previous|prev|older|newer)(?: (?i:story|article|post|episode|spotlight|session|talk|panel))?"
+    r"(?: in [\w ]{1,30})?\s*:\s",  # `Next in Track B: …`
+    r"^(?i:reader rating|rating|bewertung):\s",
     r"^(?i:photo courtesy of|courtesy of|foto mit freundlicher)\b|^(?i:book|buch):\s",
     r"^(?i:transcript(?:ion)?)\b\s*(?:\([^)]*\))?$|^(?i:transcript(?:ion)?(?: by)?)\s*:\s*[A-Z]",
-    r"^(?i:subscribe (?:to|on|wherever|now|for free))\b|^(?i:donate (?:to|today|now)\b|support (?:local|"
+    r"^(?i:subscribe (?:to|on|wherever|now|for free)|suscr[ií]bete|abonnez-vous|read our review)\b|"
+    r"^(?i:donate (?:to|today|now)\b|support (?:local|"
     r"independent|our) journalism\.)[^.!?]{0,60}[.!]?$",
     r"(?i:\btranscripts? (?:is|are|was|were) (?:created|produced|generated)\b|\bmay not be in (?:its|their) final "
     r"form\b)",
     r"^\d{1,2}:\d{2}(?::\d{2})?\s*/\s*\d{1,2}:\d{2}(?::\d{2})?$",  # a player's clock
     r"^\d{1,2}:\d{2}(?::\d{2})?\s+[A-Z][^.!?]{0,60}$",  # a list of chapters: `06:40 Puns and names`
     r"^(?i:interview(?:ed)? by|propos recueillis par|entrevista de)\s[^.!?]{3,60}$",
+    r"\((?:PDF|MP3|MP4|DOCX?|EPUB)(?:,\s*[\d.,]+\s*[KMG]B)?\)|^(?i:watch the video|for the latest news)\b",
+    r"\b(?i:transcript(?:ion)? by|transcription services)\b|^By the [A-Z][\w ,.&'-]{2,60}$",
+    r"\b(?:Photo|Image|Foto) courtesy of [A-Z][\w .'-]+\.?$",
     r"\.\s+(?:[A-ZÀ-ÖØ-Þ'’«»/.-]+\s*){3,}$",  # a caption with its credit in capitals: `… 2023. ANTOINE ROUX POUR …`
     r"^\d+(?:[.,]\d+)?[kKM]?(?: (?i:followers|abonnenten|abonnés|claps|likes|comments|responses))?$",  # counts
 )]  # fmt: skip
 _ANYWHERE = [re.compile(pattern) for pattern in (  # never anyone's words, also inside the conversation
-    r"\b(?:Picture|Photo|Photograph|Foto|Bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
+    r"\b(?i:picture|photo|photograph|foto|bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
+    r"^[★☆✩✭⭐½ ]{3,}|(?i:\bmay earn (?:a )?commission\b|\bthrough (?:affiliate )?links on our site\b)",
     r"^(?i:we use cookies|(?:this|our) (?:site|website) uses cookies|wir verwenden cookies)\b",
     r"^\d+(?:[.,]\d)?[kKM]$",  # a count of votes or claps: `1.2k`
     r"^(?:Proof|Source|Link|Quelle):\s*(?:https?://)?[\w-]+(?:\.[\w-]+)+/\S*$",  # a label and a link alone
@@ -201,7 +212,7 @@ def date_line(text: str) -> tuple[str, _dt.date] | None:
     and bare dates (`14 March 2024`), which count as release dates.
     """
     text = text.strip()
-    parts = re.split(r"\s[|·]\s", text)
+    parts = re.split(r"\s[|·/–-]\s", text)
     if len(parts) > 1:  # `July 18, 2023 · 12:00 PM ET`, `By the Alumni Office | October 3, 2022`: a date among labels
         dated = [d for d in map(date_line, parts) if d]
         short = all(len(p.split()) <= 7 for p in parts)
@@ -230,8 +241,8 @@ def is_date_label(text: str) -> bool:
     return bool(_BARE_LABEL.match(text.strip()))
 
 
-_MENU = re.compile(r"^[^|·]{1,40}(?:\s[|·]\s[^|·]{1,40}){2,}$|^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|"
-                   r"^[\w&' -]{2,30}(?:\s[›»]\s[\w&' -]{2,30}){2,}$|^©")  # fmt: skip
+_MENU = re.compile(r"^[^|·]{1,50}(?:\s[|·]\s[^|·]{1,50}){1,}$|^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|"
+                   r"^[\w&'’ -]{2,40}(?:\s[›»]\s[\w&'’ -]{2,40}){2,}$|^©")  # fmt: skip
 
 
 def is_menu(text: str) -> bool:
@@ -274,12 +285,14 @@ CREDIT = re.compile(r"^(?:(?:Foto|Photo|Photograph|Picture|Bild|Image|Bildquelle
 RELATED = re.compile(
     r"^(?:Mehr zum Thema|Related(?: articles| stories)?|Read more|Weiterlesen|More from\b.*|Lesen Sie auch|Most read|"
     r"Most popular|Meistgelesen|Explore more on these topics|Show notes|More stories|Recommended|Editor['’]s picks|"
-    r"Chapters|Notes|Footnotes|References|Endnotes|Lire aussi|À lire aussi)$",
+    r"Chapters|Notes|Footnotes|References|Endnotes|Lire aussi|À lire aussi|Related news|An interview with:?|"
+    r"Media contact|Te puede interesar|Funding|Acknowledge?ments|Buy the book|Where to buy)$",
     re.I,
 )
 """A label above links to other articles: the short lines after it are links."""
 BIO_LABEL = re.compile(r"^(?:Zur Person|Über (?:den|die) (?:Gast|Gäste|Person)|About the (?:guests?|interviewee)|"
-                       r"Biography|Biografie|Bio|Bio express|Biographie|Biografía)$", re.I)  # fmt: skip
+                       r"Biography|Biografie|Bio|Bio express|Biographie|Biografía|About the speakers?|"
+                       r"(?-i:About [A-Z]\w+(?: [A-Z]\w+){1,2}))$", re.I)  # fmt: skip
 """A label above a guest's bio, wherever the page puts it."""
 SPONSOR = re.compile(
     r"^(?:Sponsored(?: content)?|Advertisement|Anzeige|Werbung|Paid content|Promoted|Partner content)$", re.I
@@ -300,8 +313,8 @@ def is_banner(text: str, following: list[str], under_menus: bool = False) -> boo
     counts only with the site's menus between it and the title, so that a title's subtitle is never taken; a short
     one (`The Morning Exchange`, a show under its station's name) also `under_menus`, the site's own chrome."""
     words = len(text.split()) if not (under_menus and is_short_line(text)) else 1
-    if words > 12 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
-        return False
+    if words > 12 or text.rstrip(_CLOSING)[-1:] in ".!?:;" or words > 4 and ":" in text:
+        return False  # `Tournament: Wilmore State vs. Eastbrook`: a title's form
     menus = False
     metadata = lambda line: is_chrome(line) or looks_like_chrome(line) or date_line(line)  # noqa: E731
     for n, later in enumerate(following):

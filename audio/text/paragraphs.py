@@ -18,6 +18,7 @@ from . import pagelines, turns
 from .speakertags import (
     HOST_ROLES,
     NOT_A_SPEAKER,
+    REPORTER_WORDS,
     ROLE_WORDS,
     TAG_CAPS,
     TAG_CAPS_NAME,
@@ -96,6 +97,7 @@ def _stands_alone(line: str) -> bool:
     return bool(
         tag_match(line) or pagelines.date_line(line) or pagelines.is_date_label(line) or pagelines.is_chrome(line)
         or pagelines.is_category_label(line) or line.startswith("#") or turns.marker(line)
+        or pagelines.RELATED.match(line) or pagelines.BIO_LABEL.match(line)
         or turns.is_sound(line) or turns.editorial_note(line)
     )  # fmt: skip
 
@@ -105,7 +107,7 @@ def _is_whole(text: str) -> bool:
     return bool(
         text.startswith("#") or pagelines.is_chrome(text) or pagelines.date_line(text)
         or pagelines.is_date_label(text) or pagelines.is_category_label(text) or turns.is_sound(text)
-        or turns.editorial_note(text)
+        or turns.editorial_note(text) or pagelines.BIO_LABEL.match(text)
     )  # fmt: skip
 
 
@@ -115,7 +117,7 @@ def _goes_on(para: Para, line: str, split_questions: bool) -> bool:
         return False
     if split_questions and ends_with_question(para.lines[-1]):
         return False  # the answer on the line after its question
-    if ends_a_paragraph(para.lines[-1], line):
+    if ends_a_paragraph(para.lines[-1], line, asked_after_turn=bool(tag_match(para.lines[0]))):
         return False  # one paragraph per line (a transcript's layout): the line before ends a sentence
     # `Merch` above `Contact`, a site's name above its motto: one per line, not a wrapped sentence
     return not (pagelines.is_short_line(para.text) and (pagelines.is_short_line(line) or len(para.text.split()) <= 2))
@@ -175,6 +177,8 @@ class _Tags:
             key = INTERVIEWER if n == 0 else next((s for s in short_forms(name) if s in self.shorts), name)
             self.hosts.update(dict.fromkeys((name, *short_forms(name)), key))
         self.co_hosts = {self.hosts[name] for name in hosts[1:]}
+        self.co_hosts |= {m.group("tag") for m in found if m.re is TAG_CAPS and m.group("tag").casefold() in
+                          REPORTER_WORDS}  # `REPORTER:` beside `ANCHOR:`  # fmt: skip
 
     def read(self, m: re.Match) -> tuple[str, str | None, str] | None:
         """(tag, full name or None, the words after it) for one tag, or None where it is no speaker's."""

@@ -32,16 +32,20 @@ TAG_CAPS_NAME = re.compile(
 HOST:`, `AUDIENCE MEMBER:`."""
 TAG_NUMBERED = re.compile(
     rf"^{MD}(?P<tag>(?i:caller|speaker|guest|participant|panelist|panellist|listener|anrufer|anruferin|sprecher|"
-    rf"sprecherin|teilnehmer|teilnehmerin)(?: \d{{1,2}}| \([^()]{{1,40}}\)))\s*{MD}\s*:\s*{MD}\s*(?P<rest>.*)$",
+    rf"sprecherin|teilnehmer|teilnehmerin|audience member|questioner|reporter)(?: #?\d{{1,2}}| \([^()]{{1,40}}\)))\s*"
+    rf"{MD}\s*:\s*{MD}\s*(?P<rest>.*)$",
     re.S,
 )
 """A voice the transcript does not name, numbered or described: `Caller 2:`, `CALLER (Maria, Ohio):`."""
 HOST_ROLES = frozenset({"host", "co-host", "cohost", "moderator", "anchor", "presenter", "moderatorin"})
+REPORTER_WORDS = frozenset({"reporter", "correspondent", "reporterin", "korrespondent", "korrespondentin", "co-host"})
+"""Tags of a second asking voice (`REPORTER:` beside `ANCHOR:`): an interviewer with a voice of their own."""
 """Roles after a name in capitals that make its speaker an interviewer (`RITA CALLOWAY, HOST:`)."""
 
 ROLE_WORDS = {
     **dict.fromkeys(
-        ("interviewer", "interviewerin", "q", "question", "frage", "host", "moderator", "moderatorin"),
+        ("interviewer", "interviewerin", "q", "question", "frage", "host", "moderator", "moderatorin", "anchor",
+         "the moderator", "the host", "the interviewer"),
         INTERVIEWER,
     ),
     **dict.fromkeys(("narrator", "erzähler", "erzählerin", "sprecher", "sprecherin"), NARRATOR),
@@ -109,7 +113,7 @@ _CREDIT = re.compile(
     rf"Interview(?:ed)? by\s+|Propos recueillis par\s+|Entrevista de\s+|"
     rf"Das (?:Interview|Gespräch) führte\s+)(?P<name>{_PERSON}){MD}\.?$"
 )
-_BYLINE = re.compile(rf"^(?:By|Von|Text:|Words by|Written by)\s+(?P<name>{_PERSON})(?:,\s*[\w .'-]{{1,30}})?$")
+_BYLINE = re.compile(rf"^(?:By:?|Von|Text:|Words by|Written by|Por)\s+(?P<name>{_PERSON})(?:,\s*[\w .'-]{{1,30}})?$")
 
 
 def interviewer_credit(line: str) -> str | None:
@@ -146,7 +150,8 @@ def bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tupl
         candidate = " ".join(words[:size]).rstrip(".,")
         for tag in dict.fromkeys(guest_tags):
             known = names.get(tag)
-            if known and (candidate == known or candidate.endswith(known) or known.endswith(candidate)):
+            if known and (candidate == known or candidate.endswith(known) or known.endswith(candidate)
+                          or candidate.startswith(known + " ")):  # `Noor:` … `Noor Qasim is …`
                 return tag, known
             if not known and initials(candidate) == tag.upper():
                 return tag, candidate

@@ -18,6 +18,7 @@ the tag is never voiced), then split by the rules below:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     in_front, in_lede, in_bio = True, True, False
     around, credit_end = "", 0  # after a photo credit (a caption follows), a "related" label (links), an ad's label
     menus_above = False  # the site's own chrome stood above the line: a show's name under its station's
-    previous = NARRATOR
+    previous, answerer = NARRATOR, ""
     # bios come after the conversation began (a lede that names the hosts is no bio) and after its last question
     first_turn = min((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=len(paras))
     last_turn = max((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=-1)
@@ -187,6 +188,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
                 continue
             state.say(speaker, body, para)
             previous, in_lede, in_bio = speaker, False, False
+            answerer = speaker if speaker not in (INTERVIEWER, NARRATOR, *state.co_hosts) else answerer
+            answerer = _addressed(body, guest_tags, state.names) or answerer if speaker == INTERVIEWER else answerer
             continue
         note = turns.editorial_note(para.text)
         if note:
@@ -224,6 +227,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             continue
         if untagged and previous == INTERVIEWER:  # the answer to the question before it
             previous = GUEST
+        elif marked and previous == INTERVIEWER and answerer:  # `Q. …` then untagged: the voice the question turns
+            previous = answerer  # to by name (`Coach, …`), else the last that answered
         state.say(previous, para.text, para)
 
     asker = state.names.get(INTERVIEWER, "")
@@ -301,6 +306,13 @@ def _numbered_questions(paras: list[Para]) -> set[int]:
             out.add(i)
             expected += 1
     return out
+
+
+def _addressed(question: str, tags: list[str], names: dict[str, str]) -> str:
+    """The tag of the voice a question turns to by name (`Kelsey, walk us …`, `Coach, you went …`), or ""."""
+    m = re.match(r"([A-Z][\w'’-]+)(?: [A-Z][\w'’-]+)?,\s", question)
+    called = m.group(1).casefold() if m else ""
+    return next((t for t in dict.fromkeys(tags) if called in f"{t} {names.get(t, '')}".casefold().split()), "")
 
 
 def _beside_chrome(paras: list[Para], i: int) -> bool:

@@ -18,14 +18,15 @@ _MARKER = re.compile(
 _SOUND = (
     r"laughter|laughs|laughing|crosstalk|music|outro music|intro music|applause|inaudible|pause|silence|"
     r"end of recording|lacht|lachen|gelächter|beifall|musik|break|commercial break|\d{1,2}:\d{2}(?::\d{2})?|"
-    r"rires|rire|risas|ríe|applaudissements|aplausos|musique|música"
+    r"rires|rire|risas|ríe|applaudissements|aplausos|musique|música|end of transcript|no microphone|nat sound"
 )
 _CAPS = r"(?-i:[A-Z][A-Z0-9,'’-]+(?: [A-Z0-9,'’-]+){1,6})"  # in capitals: `[MUSIC FADES]`, not `[NASA]`
-_ONE = rf"(?:\[(?:{_SOUND}|{_CAPS})\]|\((?:{_SOUND}|{_CAPS})\))"
+_ONE = rf"(?:\[(?:{_SOUND}|{_CAPS})\.?\]|\((?:{_SOUND}|{_CAPS})\.?\))"  # `(Laughter.)` too
 _SOUND_LINE = re.compile(rf"^(?:{_ONE}(?:\s*{_ONE})*|(?-i:COMMERCIAL BREAK|MUSIC))$", re.I)
 _LEADING_SOUNDS = re.compile(rf"^(?:\s*{_ONE})+\s*", re.I)
 _NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor['’]?s note|Anmerkung(?: der Redaktion)?|Hinweis|Note de la rédaction|"
-                   r"NDLR|Nota(?: de la redacción)?)\s*:.*)\]$", re.I | re.S)  # fmt: skip
+                   r"NDLR|Nota(?: de la redacción)?)\s*:.*)\]$|^(?P<bare>(?:Editor['’]?s note|Spoiler warning|"
+                   r"Content warning|Trigger warning|Anmerkung der Redaktion)\s*:.*)$", re.I | re.S)  # fmt: skip
 
 
 _BARE_Q = re.compile(r"^Q\s+(?P<rest>[A-Z\"“'‘][^?]{0,300}\?.*)$", re.S)
@@ -70,7 +71,7 @@ def without_sounds(text: str) -> str:
 def editorial_note(text: str) -> str | None:
     """The words of an editorial note on a line of its own (`[Note: …]`), without its brackets; else None."""
     m = _NOTE.match(text.strip())
-    return m.group("note").strip() if m else None
+    return (m.group("note") or m.group("bare")).strip() if m else None
 
 
 CLOSING = "\"'”’»«)]*_ \u00a0"
@@ -82,11 +83,12 @@ def ends_with_question(text: str) -> bool:
     return text.rstrip(CLOSING).endswith(("?", "？", "?!", "?…"))
 
 
-def ends_a_paragraph(before: str, line: str) -> bool:
+def ends_a_paragraph(before: str, line: str, asked_after_turn: bool = False) -> bool:
     """True where a long line that ends a statement is followed by one that opens a sentence: a paragraph per line.
-    A line that ends with a question is left to the rules for questions (it may be an answer's own question)."""
+    A line that ends with a question is left to the rules for questions (it may be an answer's own question, or a
+    question's lead-in and the question: one paragraph), unless it goes on from a tagged turn."""
     end = before.rstrip(CLOSING)[-1:]
-    asks = line.rstrip(CLOSING).endswith("?")  # a question with its lead-in sentence: one paragraph
+    asks = line.rstrip(CLOSING).endswith("?") and not asked_after_turn
     return len(before) >= 60 and end in ".!…" and line[:1].isupper() and not asks
 
 
