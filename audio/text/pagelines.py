@@ -147,7 +147,7 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^(?i:follow) [A-Z]\w*(?: [A-Z]\w*)? (?i:on) (?:X|Twitter|Instagram|Mastodon|Bluesky|LinkedIn|Facebook|Threads)\b",
     r"^(?i:next|previous|prev|older|newer)(?: (?i:story|article|post|episode|spotlight|session|talk|panel))?"
     r"(?: in [\w ]{1,30})?\s*:\s",  # `Next in Track B: …`
-    r"^(?i:reader rating|rating|bewertung):\s",
+
     r"^(?i:photo courtesy of|courtesy of|foto mit freundlicher)\b|^(?i:book|buch):\s",
     r"^(?i:transcript(?:ion)?)\b\s*(?:\([^)]*\))?$|^(?i:transcript(?:ion)?(?: by)?)\s*:\s*[A-Z]",
     r"^(?i:subscribe (?:to|on|wherever|now|for free)|suscr[ií]bete|abonnez-vous|read our review)\b|"
@@ -166,7 +166,8 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
 )]  # fmt: skip
 _ANYWHERE = [re.compile(pattern) for pattern in (  # never anyone's words, also inside the conversation
     r"\b(?i:picture|photo|photograph|foto|bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
-    r"^[★☆✩✭⭐½ ]{3,}|(?i:\bmay earn (?:a )?commission\b|\bthrough (?:affiliate )?links on our site\b)",
+    r"^[★☆✩✭⭐½ ]{3,}|^(?i:reader rating|rating|bewertung):\s*[\d.,]+ (?:out of|von|of|/)",  # ratings
+    r"(?i:\bmay earn (?:a )?commission\b|\bthrough (?:affiliate )?links on our site\b)",
     r"^(?i:we use cookies|(?:this|our) (?:site|website) uses cookies|wir verwenden cookies)\b",
     r"^\d+(?:[.,]\d)?[kKM]$",  # a count of votes or claps: `1.2k`
     r"^(?:Proof|Source|Link|Quelle):\s*(?:https?://)?[\w-]+(?:\.[\w-]+)+/\S*$",  # a label and a link alone
