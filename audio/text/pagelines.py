@@ -242,7 +242,7 @@ def is_date_label(text: str) -> bool:
     return bool(_BARE_LABEL.match(text.strip()))
 
 
-_MENU = re.compile(r"^[^|·]{1,50}(?:\s[|·]\s[^|·]{1,50}){1,}$|^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|"
+_MENU = re.compile(r"^[^|·]{1,50}(?:\s[|·]\s[^|·]{1,50}){2,}$|^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|"
                    r"^[\w&'’ -]{2,40}(?:\s[›»]\s[\w&'’ -]{2,40}){2,}$|^©")  # fmt: skip
 
 
