@@ -388,15 +388,15 @@ def test_a_press_conference_answers_go_to_the_voice_the_question_names(tmp_path)
     text += "THE MODERATOR: We're joined by Coach Dana Ruelas and Kelsey Morrow.\n\n"
     text += "Q. Kelsey, was that the play?\n\nKELSEY MORROW: (Laughter.) No. The play was for Imani.\n\n"
     text += "COACH RUELAS: She is right.\n\nQ. Coach, why the zone?\n\nThey were getting downhill.\n\n"
-    text += "Q. And Sunday?\n\nIt means everything.\n\nSpoiler warning: the score follows.\n"
+    text += "Q. And Sunday?\n\nIt means everything.\n\nThe final\n\nSpoiler warning: the score follows.\n"
     episode = episode_of(text, tmp_path)
     assert [(s.speaker, s.text) for s in episode.segments][1:] == [
         ("interviewer", "We're joined by Coach Dana Ruelas and Kelsey Morrow."),
         ("interviewer", "Kelsey, was that the play?"),
         ("KELSEY MORROW", "No. The play was for Imani."), ("COACH RUELAS", "She is right."),
         ("interviewer", "Coach, why the zone?"), ("COACH RUELAS", "They were getting downhill."),
-        ("interviewer", "And Sunday?"), ("COACH RUELAS", "It means everything."),
-        ("narrator", "Spoiler warning: the score follows."),
+        ("interviewer", "And Sunday?"), ("COACH RUELAS", "It means everything."), ("narrator", "The final"),
+        ("narrator", "Spoiler warning: the score follows."),  # a warning under a heading
     ]  # fmt: skip
 
 

@@ -94,7 +94,7 @@ CHROME_LINES = frozenset(
         "Chapters", "Notes", "Footnotes", "[removed]", "[deleted]", "View more comments", "Load more comments",
         "About Community", "Log In", "Sign Up", "Media contact", "Video transcript", "Audio transcript",
         "Compartir", "Te puede interesar", "Publicidad", "Funding", "Acknowledgements", "Acknowledgments",
-        "An interview with:", "Buy the book", "About the speakers",
+        "Buy the book", "About the speakers",
         "References", "Endnotes",
         "Was this page helpful? Yes No", "Here's how you know", "More from", "Sign in", "Log in", "Anmelden",
     )
@@ -146,7 +146,7 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"print))",
     r"^(?i:follow) [A-Z]\w*(?: [A-Z]\w*)? (?i:on) (?:X|Twitter|Instagram|Mastodon|Bluesky|LinkedIn|Facebook|Threads)\b",
     r"^(?i:next|previous|prev|older|newer)(?: (?i:story|article|post|episode|spotlight|session|talk|panel))?"
-    r"(?: in [\w ]{1,30})?\s*:\s",  # `Next in Track B: …`
+    r"(?: in (?:Track|Session|Room|Hall|Stage) [\w ]{1,20})?\s*:\s",  # `Next in Track B: …`
 
     r"^(?i:photo courtesy of|courtesy of|foto mit freundlicher)\b|^(?i:book|buch):\s",
     r"^(?i:transcript(?:ion)?)\b\s*(?:\([^)]*\))?$|^(?i:transcript(?:ion)?(?: by)?)\s*:\s*[A-Z]",
@@ -158,16 +158,21 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^\d{1,2}:\d{2}(?::\d{2})?\s*/\s*\d{1,2}:\d{2}(?::\d{2})?$",  # a player's clock
     r"^\d{1,2}:\d{2}(?::\d{2})?\s+[A-Z][^.!?]{0,60}$",  # a list of chapters: `06:40 Puns and names`
     r"^(?i:interview(?:ed)? by|propos recueillis par|entrevista de)\s[^.!?]{3,60}$",
-    r"\((?:PDF|MP3|MP4|DOCX?|EPUB)(?:,\s*[\d.,]+\s*[KMG]B)?\)|^(?i:watch the video|for the latest news)\b",
-    r"\b(?i:transcript(?:ion)? by|transcription services)\b|^By the [A-Z][\w ,.&'-]{2,60}$",
+    r"^[^.!?]{0,80}\((?:PDF|MP3|MP4|DOCX?|EPUB)(?:,\s*[\d.,]+\s*[KMG]B)?\)(?:\s*[|·].*)?$",  # a download
+    r"^(?i:watch the video)(?: (?i:above|below|here|now))?(?: for [^.]{0,60})?(?: \(\d+:\d{2}\))?\.?$",
+    r"^(?i:for the latest news\b.{0,80}\b(?:head to|visit|download)\b)",
+    r"^(?:[\w-]+ ){0,2}(?i:transcripts? by|transcription by)\s[A-Z][^.!?]*$",
+    r"^By the [\w &'-]{0,40}\b(?:Office|Team|Staff|Desk|Editors|Department|Communications|Relations|Newsroom|"
+    r"Board)\b[^,.!?]*$",  # an organisation's byline
     r"\b(?:Photo|Image|Foto) courtesy of [A-Z][\w .'-]+\.?$",
-    r"\.\s+(?:[A-ZÀ-ÖØ-Þ'’«»/.-]+\s*){3,}$",  # a caption with its credit in capitals: `… 2023. ANTOINE ROUX POUR …`
+    r"\.\s+[A-ZÀ-ÖØ-Þ'’ -]{3,40}\b(?:POUR|FOR|PARA|FÜR|FOTO|PHOTO)\b[A-ZÀ-ÖØ-Þ'’«» /.-]*$",  # `… ANTOINE ROUX POUR …`
     r"^\d+(?:[.,]\d+)?[kKM]?(?: (?i:followers|abonnenten|abonnés|claps|likes|comments|responses))?$",  # counts
 )]  # fmt: skip
 _ANYWHERE = [re.compile(pattern) for pattern in (  # never anyone's words, also inside the conversation
-    r"\b(?i:picture|photo|photograph|foto|bild):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}(?:/[\w .'-]+)?\.?$",
+    r"\b(?:Picture|Photo|Photograph|Foto|Bild|PHOTO|FOTO|BILD):\s*[A-Z][\w.'-]+(?: [A-Z][\w.'-]+){0,3}"
+    r"(?:/[\w .'-]+)?\.?$",
     r"^[★☆✩✭⭐½ ]{3,}|^(?i:reader rating|rating|bewertung):\s*[\d.,]+ (?:out of|von|of|/)",  # ratings
-    r"(?i:\bmay earn (?:a )?commission\b|\bthrough (?:affiliate )?links on our site\b)",
+    r"(?i:\bmay earn (?:a )?commission\b[^.]{0,40}\b(?:links?|buy|purchases?)\b)",  # an affiliate note
     r"^(?i:we use cookies|(?:this|our) (?:site|website) uses cookies|wir verwenden cookies)\b",
     r"^\d+(?:[.,]\d)?[kKM]$",  # a count of votes or claps: `1.2k`
     r"^(?:Proof|Source|Link|Quelle):\s*(?:https?://)?[\w-]+(?:\.[\w-]+)+/\S*$",  # a label and a link alone
@@ -213,11 +218,17 @@ def date_line(text: str) -> tuple[str, _dt.date] | None:
     and bare dates (`14 March 2024`), which count as release dates.
     """
     text = text.strip()
-    parts = re.split(r"\s[|·/–-]\s", text)
+    parts = re.split(r"\s[|·]\s", text)
     if len(parts) > 1:  # `July 18, 2023 · 12:00 PM ET`, `By the Alumni Office | October 3, 2022`: a date among labels
         dated = [d for d in map(date_line, parts) if d]
         short = all(len(p.split()) <= 7 for p in parts)
         return dated[0] if dated and short else None
+    timed = re.match(r"^(?P<date>.+?)\s[/–-]\s\d{1,2}[:.]\d{2}\b[^.!?]{0,12}$", text)
+    if timed:  # `Posted: Jan 18, 2024 / 05:47 PM CST`, `14 abr 2024 - 11:02 CEST`: a date, then its time alone
+        return date_line(timed.group("date"))
+    placed = re.match(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.]+|[A-ZÀ-ÖØ-Þ'’. ]{2,30})\s[–-]\s(?P<rest>.+)$", text)
+    if placed:  # a dateline's place: `Valdeoscuro - 14 abr 2024`, `NEW DELHI - …` (one word, or capitals)
+        return date_line(placed.group("rest"))
     m = _LABELLED_DATE.match(text)
     if m:  # `Recorded 23 September 2023, Main Hall`: a labelled date may say where (a place, not a sentence)
         rest = m.group("rest")
@@ -314,11 +325,13 @@ def is_banner(text: str, following: list[str], under_menus: bool = False) -> boo
     counts only with the site's menus between it and the title, so that a title's subtitle is never taken; a short
     one (`The Morning Exchange`, a show under its station's name) also `under_menus`, the site's own chrome."""
     words = len(text.split()) if not (under_menus and is_short_line(text)) else 1
-    if words > 12 or text.rstrip(_CLOSING)[-1:] in ".!?:;" or words > 4 and ":" in text:
-        return False  # `Tournament: Wilmore State vs. Eastbrook`: a title's form
+    if words > 12 or text.rstrip(_CLOSING)[-1:] in ".!?:;":
+        return False
     menus = False
     metadata = lambda line: is_chrome(line) or looks_like_chrome(line) or date_line(line)  # noqa: E731
     for n, later in enumerate(following):
+        if date_line(later) and not menus:
+            return False  # the date stands under the title: this line is the title
         if metadata(later):
             menus = True
             continue

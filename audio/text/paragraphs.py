@@ -53,9 +53,11 @@ class Para:
     co_host: bool = False  # a second host's turn (`RACHEL MARTIN, HOST:`)
 
 
-def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
+def paragraphs(text: str, split_questions: bool = False, turn_lines: bool = False) -> list[Para]:
     """Group lines into paragraphs; tagged, marked (`Q.`), date, chrome and sound lines start paragraphs of their
-    own. `split_questions`: a line that ends with a question ends its paragraph (an answer on the next line)."""
+    own. `split_questions`: a line that ends with a question ends its paragraph (an answer on the next line);
+    `turn_lines`: a tagged turn's lines are paragraphs of their own where the layout is one per line, even one
+    that asks."""
     paras: list[Para] = []
     block: list[Para] = []
 
@@ -77,7 +79,7 @@ def paragraphs(text: str, split_questions: bool = False) -> list[Para]:
         chrome = pagelines.looks_like_chrome(line) and (pagelines.is_menu(line) or not (last and _mid_sentence(last)))
         if last and pagelines.is_date_label(last.text) and pagelines.date_line(line):
             _go_on(last, line, number, "\n")  # `Published:` above the date itself
-        elif last and not chrome and not last.listed and _goes_on(last, line, split_questions):
+        elif last and not chrome and not last.listed and _goes_on(last, line, split_questions, turn_lines):
             _go_on(last, line, number, " ")
         else:
             listed = bool(last and (last.listed or pagelines.RELATED.match(last.text)))
@@ -107,17 +109,17 @@ def _is_whole(text: str) -> bool:
     return bool(
         text.startswith("#") or pagelines.is_chrome(text) or pagelines.date_line(text)
         or pagelines.is_date_label(text) or pagelines.is_category_label(text) or turns.is_sound(text)
-        or turns.editorial_note(text) or pagelines.BIO_LABEL.match(text)
+        or turns.editorial_note(text) or pagelines.BIO_LABEL.match(text) or pagelines.RELATED.match(text)
     )  # fmt: skip
 
 
-def _goes_on(para: Para, line: str, split_questions: bool) -> bool:
+def _goes_on(para: Para, line: str, split_questions: bool, turn_lines: bool = False) -> bool:
     """True if `line` continues the paragraph before it (a wrapped sentence, a turn's next line)."""
     if para.chrome or _stands_alone(line) or _is_whole(para.text):
         return False
     if split_questions and ends_with_question(para.lines[-1]):
         return False  # the answer on the line after its question
-    if ends_a_paragraph(para.lines[-1], line, asked_after_turn=bool(tag_match(para.lines[0]))):
+    if ends_a_paragraph(para.lines[-1], line, asked_after_turn=turn_lines and bool(tag_match(para.lines[0]))):
         return False  # one paragraph per line (a transcript's layout): the line before ends a sentence
     # `Merch` above `Contact`, a site's name above its motto: one per line, not a wrapped sentence
     return not (pagelines.is_short_line(para.text) and (pagelines.is_short_line(line) or len(para.text.split()) <= 2))

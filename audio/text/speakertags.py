@@ -138,6 +138,12 @@ def leading_name(text: str) -> str | None:
     return m.group("name").rstrip(".,") if m and len(text.split()) >= 6 else None
 
 
+BIO_VERBS = frozenset({"is", "was", "has", "had", "trained", "studied", "works", "worked", "lives", "lived", "born",
+                       "grew", "teaches", "leads", "founded", "ist", "war", "hat", "arbeitet", "lebt", "leitet",
+                       "studierte", "wurde", "est", "a", "vit", "dirige", "es", "fue", "vive"})  # fmt: skip
+"""Words that follow a name at the start of a bio (`Ines Carvalho trained as …`), not of an answer (`… taught me`)."""
+
+
 def bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tuple[str, str] | None:
     """(tag, full name) if the paragraph is a bio of one of the guests."""
     if len(text.split()) < 6:
@@ -146,12 +152,14 @@ def bio_subject(text: str, guest_tags: list[str], names: dict[str, str]) -> tupl
     if not m:
         return None
     words = m.group("name").split()
+    after = text[m.end() :].split()
+    verb = bool(after) and after[0].strip(",").casefold() in BIO_VERBS
     for size in range(len(words), 1, -1):
         candidate = " ".join(words[:size]).rstrip(".,")
         for tag in dict.fromkeys(guest_tags):
             known = names.get(tag)
             if known and (candidate == known or candidate.endswith(known) or known.endswith(candidate)
-                          or candidate.startswith(known + " ")):  # `Noor:` … `Noor Qasim is …`
+                          or candidate.startswith(known + " ") and verb):  # `Noor:` … `Noor Qasim is …`
                 return tag, known
             if not known and initials(candidate) == tag.upper():
                 return tag, candidate

@@ -28,7 +28,7 @@ from .asides import BYLINE, find_asides
 from .ids import assign_ids
 from .paragraphs import Para, paragraphs, read_credits, read_tags, until_a_turn
 from .roles import hosts_of, questioning_tags
-from .speakertags import bio_subject, byline, leading_name
+from .speakertags import BIO_VERBS, bio_subject, byline, leading_name
 from .turns import CLOSING, GUEST, asks_itself, ends_with_question, opens_with_question
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,6 @@ OPENING_CHAPTER = "Introduction"
 BIO_CHAPTER = "About the guests"
 """Title of the closing chapter that gathers the guests' bios."""
 
-BIO_VERBS = frozenset({"is", "was", "has", "had", "trained", "studied", "works", "worked", "lives", "lived", "born",
-                       "grew", "teaches", "leads", "founded", "ist", "war", "hat", "arbeitet", "lebt", "leitet",
-                       "studierte", "wurde", "est", "a", "vit", "dirige", "es", "fue", "vive"})  # fmt: skip
-"""Words that follow a name at the start of a bio (`Ines Carvalho trained as …`), not of an answer (`… taught me`)."""
 MAX_HEADING_WORDS = 14
 MAX_HEADING_CHARS = 110
 
@@ -80,6 +76,11 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     if untagged:  # answers carry no tags: each follows its question, maybe on the next line
         paras = paragraphs(text, split_questions=True)
         read_tags(paras)
+    elif sum(1 for p in paras if p.tag and ends_with_question(p.body)) >= 2 and not any(
+        not p.tag and ends_with_question(p.text) for p in paras
+    ):  # questions are tagged turns: a turn's next line is a paragraph of that turn's, even one that asks
+        paras = paragraphs(text, turn_lines=True)
+        read_tags(paras)
     read_credits(paras)
     names: dict[str, str] = {}
     for p in (p for p in paras if p.tag and p.name):  # the longest form a tag's name is given in
@@ -102,7 +103,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
     in_front, in_lede, in_bio = True, True, False
     around, credit_end = "", 0  # after a photo credit (a caption follows), a "related" label (links), an ad's label
     menus_above = False  # the site's own chrome stood above the line: a show's name under its station's
-    previous, answerer = NARRATOR, ""
+    previous, answerer, asked, label_text = NARRATOR, "", False, ""
     # bios come after the conversation began (a lede that names the hosts is no bio) and after its last question
     first_turn = min((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=len(paras))
     last_turn = max((i for i, p in enumerate(paras) if p.tag not in (None, NARRATOR)), default=-1)
@@ -122,7 +123,8 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             state.skip(para, asides.get(i, "the interviewer's name (metadata)"))
             continue
         chrome = para.chrome and not dated and not para.tag and not first_turn < i < last_turn
-        if not para.tag and pagelines.is_chrome(para.text) or chrome:
+        label = not para.tag and bool(pagelines.RELATED.match(para.text.strip()))  # `An interview with:`, names below
+        if not para.tag and pagelines.is_chrome(para.text) or chrome or label:
             advert = around == "sponsor" and not pagelines.is_chrome(para.text)
             state.skip(para, "advertisement (page chrome)" if advert else "page chrome")
             around = "credit" if pagelines.CREDIT.match(para.text) and in_lede else around
@@ -130,13 +132,16 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             around = "related" if pagelines.RELATED.match(para.text.strip()) else around
             around = "sponsor" if pagelines.SPONSOR.match(para.text.strip()) else around
             around = "bio" if pagelines.BIO_LABEL.match(para.text.strip()) else around
+            label_text = para.text if around == "bio" else label_text
             continue
         bio_of = bio_subject(para.text, guest_tags, state.names) if not para.tag else None
         if around == "bio":  # the paragraph under `Zur Person`, wherever the page puts it
             around = ""
             if not para.tag and not ends_with_question(para.text):
                 state.bios.append(state.segment(NARRATOR, para.text, para))
-                named = bio_of or (untagged and (GUEST, leading_name(para.text) or ""))
+                around = "bio" if i + 1 < len(paras) and paras[i + 1].block == para.block else ""  # a box of bios
+                one = not re.search(r"(?i)speakers|guests|gäste|invités", label_text)  # `Zur Person`: the guest's
+                named = bio_of or (untagged and one and (GUEST, leading_name(para.text) or ""))
                 if named and named[1] and state.names.get(named[0]) in (None, "Guest"):
                     state.names[named[0]] = named[1]  # `Zur Person` ⏎ `Lena Vogt, 52, …`: the guest's name
                 continue
@@ -189,11 +194,12 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             state.say(speaker, body, para)
             previous, in_lede, in_bio = speaker, False, False
             answerer = speaker if speaker not in (INTERVIEWER, NARRATOR, *state.co_hosts) else answerer
-            answerer = _addressed(body, guest_tags, state.names) or answerer if speaker == INTERVIEWER else answerer
+            asked = speaker == INTERVIEWER and bool(turns.marker(para.text)) and ends_with_question(body)
+            answerer = _addressed(body, guest_tags, state.names) or answerer if asked else answerer
             continue
         note = turns.editorial_note(para.text)
-        if note:
-            state.say(NARRATOR, note, para)
+        if note or turns.warning(para.text) and len(state.chapters[-1][1]) == 1 and len(state.chapters) > 1:
+            state.say(NARRATOR, note or para.text, para)  # a note, or a warning right under a heading
             continue
         if in_lede and title and pagelines.is_short_line(para.text) and _beside_chrome(paras, i):
             state.skip(para, "a label beside page chrome")  # `Heard on Midday Line` under the date: not the lede
@@ -227,7 +233,7 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             continue
         if untagged and previous == INTERVIEWER:  # the answer to the question before it
             previous = GUEST
-        elif marked and previous == INTERVIEWER and answerer:  # `Q. …` then untagged: the voice the question turns
+        elif marked and previous == INTERVIEWER and asked and answerer:  # `Q. …?` then untagged: the voice it turns
             previous = answerer  # to by name (`Coach, …`), else the last that answered
         state.say(previous, para.text, para)
 
@@ -310,9 +316,10 @@ def _numbered_questions(paras: list[Para]) -> set[int]:
 
 def _addressed(question: str, tags: list[str], names: dict[str, str]) -> str:
     """The tag of the voice a question turns to by name (`Kelsey, walk us …`, `Coach, you went …`), or ""."""
-    m = re.match(r"([A-Z][\w'’-]+)(?: [A-Z][\w'’-]+)?,\s", question)
-    called = m.group(1).casefold() if m else ""
-    return next((t for t in dict.fromkeys(tags) if called in f"{t} {names.get(t, '')}".casefold().split()), "")
+    m = re.match(r"([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?),\s", question)
+    called = set(m.group(1).casefold().split()) if m else set()  # every word: `Senator Sanders`, not `Senator`
+    words = lambda tag: set(f"{tag} {names.get(tag, '')}".casefold().split())  # noqa: E731
+    return next((t for t in dict.fromkeys(tags) if called and called <= words(t)), "")
 
 
 def _beside_chrome(paras: list[Para], i: int) -> bool:

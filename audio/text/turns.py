@@ -25,8 +25,9 @@ _ONE = rf"(?:\[(?:{_SOUND}|{_CAPS})\.?\]|\((?:{_SOUND}|{_CAPS})\.?\))"  # `(Laug
 _SOUND_LINE = re.compile(rf"^(?:{_ONE}(?:\s*{_ONE})*|(?-i:COMMERCIAL BREAK|MUSIC))$", re.I)
 _LEADING_SOUNDS = re.compile(rf"^(?:\s*{_ONE})+\s*", re.I)
 _NOTE = re.compile(r"^\[(?P<note>(?:Note|Editor['’]?s note|Anmerkung(?: der Redaktion)?|Hinweis|Note de la rédaction|"
-                   r"NDLR|Nota(?: de la redacción)?)\s*:.*)\]$|^(?P<bare>(?:Editor['’]?s note|Spoiler warning|"
-                   r"Content warning|Trigger warning|Anmerkung der Redaktion)\s*:.*)$", re.I | re.S)  # fmt: skip
+                   r"NDLR|Nota(?: de la redacción)?)\s*:.*)\]$|^(?P<bare>(?:Editor['’]?s note|"
+                   r"Anmerkung der Redaktion)\s*:.*)$", re.I | re.S)  # fmt: skip
+_WARNING = re.compile(r"^(?:Spoiler warning|Spoiler alert|Content warning|Trigger warning|Spoilerwarnung)\s*:", re.I)
 
 
 _BARE_Q = re.compile(r"^Q\s+(?P<rest>[A-Z\"“'‘][^?]{0,300}\?.*)$", re.S)
@@ -66,6 +67,11 @@ def is_sound(text: str) -> bool:
 def without_sounds(text: str) -> str:
     """The words of a turn without the sounds and timestamps it opens with (`[LAUGHTER] Your starter.`)."""
     return _LEADING_SOUNDS.sub("", text, count=1)
+
+
+def warning(text: str) -> bool:
+    """True for a paragraph that warns (`Spoiler warning: …`): a note where a heading stands above it."""
+    return bool(_WARNING.match(text.strip()))
 
 
 def editorial_note(text: str) -> str | None:
