@@ -9,6 +9,7 @@ from itertools import groupby
 
 from . import pagelines
 from .speakertags import byline
+from .turns import ends_with_question
 
 BOX = "a box of page chrome (a sign-up, a newsletter)"
 FACTS = "a box of facts (page chrome)"
@@ -65,7 +66,7 @@ def _box(paras: list, members: list[int], first_turn: int, last_turn: int) -> di
         return {i: BOX for i in members if i not in strong}  # the chrome lines keep their own reason
     facts = [i for i in members if _FACT.match(paras[i].text)]
     rest = [paras[i].text for i in members if i not in facts]  # at most a title above them, which does not ask
-    asked = members[0] > 0 and pagelines.ends_with_question(paras[members[0] - 1].text)  # else an answer's list
+    asked = members[0] > 0 and ends_with_question(paras[members[0] - 1].text)  # else an answer's list
     if len(facts) >= 3 and len(rest) <= 1 and not any("?" in t for t in rest) and not asked:
         return dict.fromkeys(members, FACTS)  # `Founded: 1952`, `Employees: 310`, under `… at a glance`
     chrome = [i for i in members if pagelines.is_chrome(paras[i].text) or paras[i].chrome

@@ -109,6 +109,8 @@ _CHROME_PREFIX = re.compile(
     r"\s*[:©]",
     re.I,
 )
+_CRUMBS = r"^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|^[\w&'’ -]{2,40}(?:\s[›»]\s[\w&'’ -]{2,40}){2,}$"
+"""A breadcrumb: `Home › News`, `Basketball › Women's College › Tournament`."""
 _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane Doe` is a byline, `By train` is not
     r"^©",  # a copyright footer
     r"(?i:\b(?:all rights reserved|alle rechte vorbehalten|is licensed under a|creative commons)\b)",
@@ -116,7 +118,7 @@ _CHROME_FORMS = [re.compile(pattern) for pattern in (  # case matters: `By Jane 
     r"^\w+(?: \w+)?\s\|\s\w+(?: \w+)?$",  # `Subscribe | Sign in`
     r"^©|©\s*\d{4}|\bis a work of the U\.S\. federal government\b",
     r"(?i:\bshop now\b)|^(?i:interview date:|more from\b)",
-    r"^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|^[\w&'’ -]{2,40}(?:\s[›»]\s[\w&'’ -]{2,40}){2,}$",  # crumbs
+    _CRUMBS,
     r"^(?i:skip to)\b",
     r"^(?i:(?:this|the) (?:article|story|page) is (?:more than )?\w+ (?:years?|months?) old)",
     r"^(?i:dieser (?:beitrag|artikel) ist älter als)",
@@ -253,8 +255,7 @@ def is_date_label(text: str) -> bool:
     return bool(_BARE_LABEL.match(text.strip()))
 
 
-_MENU = re.compile(r"^[^|·]{1,50}(?:\s[|·]\s[^|·]{1,50}){2,}$|^(?i:home|startseite|accueil|inicio)\s*[/›>»]\s*\S|"
-                   r"^[\w&'’ -]{2,40}(?:\s[›»]\s[\w&'’ -]{2,40}){2,}$|^©")  # fmt: skip
+_MENU = re.compile(rf"^[^|·]{{1,50}}(?:\s[|·]\s[^|·]{{1,50}}){{2,}}$|{_CRUMBS}|^©")
 
 
 def is_menu(text: str) -> bool:
@@ -311,11 +312,6 @@ SPONSOR = re.compile(
 )
 """A label above an advertisement: the line after it with the form of chrome (`Shop now`) is the advertisement, also
 in the middle of the conversation."""
-
-
-def ends_with_question(text: str) -> bool:
-    """True if the text ends with a question mark (before closing quotes or brackets)."""
-    return text.rstrip(_CLOSING).endswith("?")
 
 
 def is_banner(text: str, following: list[str], under_menus: bool = False) -> bool:

@@ -134,14 +134,14 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             around = "bio" if pagelines.BIO_LABEL.match(para.text.strip()) else around
             label_text = para.text if around == "bio" else label_text
             continue
-        bio_of = bio_subject(para.text, guest_tags, state.names) if not para.tag else None
         if around == "bio":  # the paragraph under `Zur Person`, wherever the page puts it
             around = ""
             if not para.tag and not ends_with_question(para.text):
                 state.bios.append(state.segment(NARRATOR, para.text, para))
                 around = "bio" if i + 1 < len(paras) and paras[i + 1].block == para.block else ""  # a box of bios
                 one = not re.search(r"(?i)speakers|guests|gäste|invités", label_text)  # `Zur Person`: the guest's
-                named = bio_of or (untagged and one and (GUEST, leading_name(para.text) or ""))
+                named = bio_subject(para.text, guest_tags, state.names)
+                named = named or (untagged and one and (GUEST, leading_name(para.text) or ""))
                 if named and named[1] and state.names.get(named[0]) in (None, "Guest"):
                     state.names[named[0]] = named[1]  # `Zur Person` ⏎ `Lena Vogt, 52, …`: the guest's name
                 continue
@@ -210,8 +210,11 @@ def split_script(text: str, source: Path | None = None) -> Episode:
             state.say(NARRATOR, heading, para)
             in_bio = False
             continue
-        bio_of = bio_of or (_named_in(para.text, title, lede) if untagged else None)
-        if bio_of and i > last_question:
+        bio_of = None
+        if i > last_question:  # a bio: it names a guest, or the guest the title names
+            bio_of = bio_subject(para.text, guest_tags, state.names) or (_named_in(para.text, title, lede) if untagged
+                                                                          else None)  # fmt: skip
+        if bio_of:
             tag, name = bio_of
             if state.names.get(tag) in (None, "Guest"):  # an unnamed guest is named by their bio
                 state.names[tag] = name

@@ -110,10 +110,10 @@ def _story(blocks: list[Block]) -> list[str]:
         largest = max(body, key=body.__getitem__)
         chosen = largest if body[largest] >= BODY_SHARE * total else None
     out = []
+    letters = lambda s: len(re.findall(r"\w", s))  # noqa: E731
     for block in article if size(article) >= 0.4 * total else blocks:
         pieces = [p for p in block.pieces if not set(p.chrome) & dropped and (chosen is None or chosen in p.body)]
         text = block_text(pieces)
-        letters = lambda s: len(re.findall(r"\w", s))  # noqa: E731
         if text and sum(letters(p.text) for p in pieces if p.linked) < LINK_SHARE * max(1, letters(text)):
             out.append(text)
     return out
